@@ -1,0 +1,38 @@
+'use strict'
+// The package entry: the native binding with errors that carry a stable `code`.
+// napi-rs async functions can only reject with a generic status, so the Rust side prefixes the
+// message with "[CODE] "; this wrapper moves it onto `err.code`.
+
+const native = require('../index.js')
+
+const CODE_PREFIX = /^\[([A-Z][A-Z0-9_]*)\] ([\s\S]*)$/
+
+function withCode(err) {
+  if (!(err instanceof Error)) return err
+  const match = CODE_PREFIX.exec(err.message)
+  if (match) {
+    err.code = match[1]
+    err.message = match[2]
+    if (typeof err.stack === 'string') err.stack = err.stack.replace(`[${match[1]}] `, '')
+  } else if (err.code === undefined || err.code === 'GenericFailure' || err.code === 'InvalidArg') {
+    // Argument errors raised by napi itself while converting options.
+    err.code = 'E_INVALID_ARG'
+  }
+  return err
+}
+
+function wrap(fn) {
+  return async function (...args) {
+    try {
+      return await fn(...args)
+    } catch (err) {
+      throw withCode(err)
+    }
+  }
+}
+
+module.exports = {
+  diagnose: wrap(native.diagnose),
+  resolve: wrap(native.resolve),
+}
+if (native.heal) module.exports.heal = wrap(native.heal)

@@ -1,0 +1,4 @@
+//! Writes: `resolve` (Prisma-identical ledger changes) under Prisma's advisory lock.
+
+pub mod lock;
+pub mod resolve;

@@ -1,0 +1,109 @@
+//! The napi layer: options in, typed objects out, errors with stable codes. No logic here.
+//!
+//! Async functions cannot reject with a custom `code`, so errors carry it as a `[CODE] ` prefix
+//! that `lib/index.js` moves onto `err.code`.
+
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+
+use crate::error::DoctorError;
+use crate::project::Options;
+use crate::report::{Diagnosis, ResolveAs, ResolveOutcome};
+
+/// Where to look and how to connect. Every field is optional.
+#[napi(object)]
+#[derive(Default)]
+pub struct DoctorOptions {
+    /// PostgreSQL connection URL (Prisma style, e.g. `?schema=`); default: DATABASE_URL from the
+    /// environment or from `.env` in `cwd` or `cwd/prisma`.
+    pub url: Option<String>,
+    /// Project root; default: the current directory.
+    pub cwd: Option<String>,
+    /// Path to schema.prisma (or a folder of .prisma files); the migrations folder is beside it.
+    pub schema: Option<String>,
+    /// Migrations folder; default: `prisma/migrations` under `cwd`.
+    pub migrations_dir: Option<String>,
+    /// Connection timeout in milliseconds; default: the URL's connect_timeout, else 5000.
+    pub connect_timeout_ms: Option<u32>,
+    /// How long to wait for Prisma's advisory lock, in milliseconds; default 10000.
+    pub lock_timeout_ms: Option<u32>,
+}
+
+/// Options of `resolve()`: the DoctorOptions plus what to resolve.
+#[napi(object)]
+pub struct ResolveOptions {
+    pub url: Option<String>,
+    pub cwd: Option<String>,
+    pub schema: Option<String>,
+    pub migrations_dir: Option<String>,
+    pub connect_timeout_ms: Option<u32>,
+    pub lock_timeout_ms: Option<u32>,
+    /// The migration's folder name, e.g. `20240530213853_create_session_table`.
+    pub migration: String,
+    /// `applied` (like `prisma migrate resolve --applied`) or `rolled-back`.
+    pub r#as: ResolveAs,
+    /// Plan only: return the ledger changes that would be made, write nothing.
+    pub dry_run: Option<bool>,
+}
+
+fn to_core(
+    url: Option<String>,
+    cwd: Option<String>,
+    schema: Option<String>,
+    migrations_dir: Option<String>,
+    connect_timeout_ms: Option<u32>,
+    lock_timeout_ms: Option<u32>,
+) -> Options {
+    Options {
+        url,
+        cwd: cwd.map(Into::into),
+        schema: schema.map(Into::into),
+        migrations_dir: migrations_dir.map(Into::into),
+        connect_timeout_ms,
+        lock_timeout_ms,
+    }
+}
+
+impl From<DoctorOptions> for Options {
+    fn from(o: DoctorOptions) -> Self {
+        to_core(o.url, o.cwd, o.schema, o.migrations_dir, o.connect_timeout_ms, o.lock_timeout_ms)
+    }
+}
+
+/// The one error mapping: code prefix + message with its cause chain.
+fn to_napi_error(err: DoctorError) -> Error {
+    Error::new(
+        Status::GenericFailure,
+        format!("[{}] {}", err.code.as_str(), err.full_message()),
+    )
+}
+
+/// Reads the ledger, the migrations folder and the live schema, and says why deploy is blocked
+/// and what would resolve it. Never writes.
+#[napi]
+pub async fn diagnose(options: Option<DoctorOptions>) -> Result<Diagnosis> {
+    let options: Options = options.unwrap_or_default().into();
+    crate::diagnose::diagnose(&options).await.map_err(to_napi_error)
+}
+
+/// Marks a migration applied or rolled back exactly as `prisma migrate resolve` does, under
+/// Prisma's advisory lock, in one transaction.
+#[napi]
+pub async fn resolve(options: ResolveOptions) -> Result<ResolveOutcome> {
+    let core = to_core(
+        options.url,
+        options.cwd,
+        options.schema,
+        options.migrations_dir,
+        options.connect_timeout_ms,
+        options.lock_timeout_ms,
+    );
+    crate::action::resolve::resolve(
+        &core,
+        &options.migration,
+        options.r#as,
+        options.dry_run.unwrap_or(false),
+    )
+    .await
+    .map_err(to_napi_error)
+}

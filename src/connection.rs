@@ -1,0 +1,527 @@
+//! Prisma-style PostgreSQL URLs and connections. tokio-postgres's own URL parser rejects Prisma's
+//! parameters (`schema`, `pgbouncer`, `sslaccept`, ...), so the URL is parsed here and the
+//! `Config` is built by hand. TLS follows libpq's sslmode semantics on rustls.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use tokio_postgres::{Client, NoTls};
+
+use crate::error::{DoctorError, ErrorCode, Result};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SslMode {
+    Disable,
+    Prefer,
+    Require,
+    VerifyCa,
+    VerifyFull,
+}
+
+impl SslMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SslMode::Disable => "disable",
+            SslMode::Prefer => "prefer",
+            SslMode::Require => "require",
+            SslMode::VerifyCa => "verify-ca",
+            SslMode::VerifyFull => "verify-full",
+        }
+    }
+}
+
+/// Where the server listens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Endpoint {
+    Tcp { host: String, port: u16 },
+    /// A Unix socket directory (`?host=/var/run/postgresql`); the socket is `.s.PGSQL.<port>`.
+    Unix { dir: PathBuf, port: u16 },
+}
+
+/// Everything a Prisma PostgreSQL URL says. `Debug` never prints the password.
+#[derive(Clone)]
+pub struct ConnectionSpec {
+    pub endpoint: Endpoint,
+    pub user: String,
+    password: Option<String>,
+    pub database: String,
+    /// Prisma's `?schema=`: where `_prisma_migrations` and unqualified objects live.
+    pub schema: String,
+    pub ssl_mode: SslMode,
+    /// Prisma's `sslaccept=strict` turns certificate checks on under require/prefer.
+    pub ssl_accept_strict: bool,
+    /// `sslcert` (Prisma) or `sslrootcert` (libpq): a PEM file of trusted roots.
+    pub root_cert: Option<PathBuf>,
+    pub connect_timeout: Option<Duration>,
+    pub socket_timeout: Option<Duration>,
+    pub application_name: Option<String>,
+    pub options: Option<String>,
+    pub pgbouncer: bool,
+    /// Parameters we do not know; reported as a warning, never fatal.
+    pub unknown_params: Vec<String>,
+}
+
+impl std::fmt::Debug for ConnectionSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectionSpec")
+            .field("endpoint", &self.endpoint)
+            .field("user", &self.user)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("database", &self.database)
+            .field("schema", &self.schema)
+            .field("ssl_mode", &self.ssl_mode)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Parameters Prisma's PostgreSQL connector understands, all accepted here; those that only
+/// tune a query engine pool are accepted and ignored.
+const KNOWN_PARAMS: &[&str] = &[
+    "schema",
+    "sslmode",
+    "sslaccept",
+    "sslcert",
+    "sslrootcert",
+    "sslidentity",
+    "sslpassword",
+    "pgbouncer",
+    "connect_timeout",
+    "socket_timeout",
+    "pool_timeout",
+    "connection_limit",
+    "statement_cache_size",
+    "application_name",
+    "options",
+    "host",
+    "port",
+    "user",
+    "password",
+    "max_connection_lifetime",
+    "max_idle_connection_lifetime",
+    "single_use_connections",
+    "channel_binding",
+];
+
+const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+impl ConnectionSpec {
+    pub fn parse(raw: &str) -> Result<Self> {
+        let raw = raw.trim();
+        // Never echo the URL itself: it may hold a password.
+        let url = url::Url::parse(raw).map_err(|e| {
+            DoctorError::config(format!(
+                "The database URL is not a valid URL ({e}). Expected postgresql://USER:PASSWORD@HOST:PORT/DATABASE?schema=SCHEMA; \
+                 percent-encode special characters in the user and password."
+            ))
+        })?;
+        match url.scheme() {
+            "postgres" | "postgresql" => {}
+            other => {
+                return Err(DoctorError::new(
+                    ErrorCode::UnsupportedProvider,
+                    format!(
+                        "The database URL uses the `{other}` scheme; prisma-migrate-doctor supports PostgreSQL only \
+                         (postgresql:// or postgres://)."
+                    ),
+                ))
+            }
+        }
+
+        let decode = |s: &str| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned();
+        let mut user = decode(url.username());
+        let mut password = url.password().map(decode);
+        let mut host = match url.host() {
+            Some(url::Host::Ipv6(addr)) => addr.to_string(),
+            Some(h) => decode(&h.to_string()),
+            None => String::new(),
+        };
+        let mut port = url.port().unwrap_or(5432);
+        let mut database = decode(url.path().trim_start_matches('/'));
+
+        let mut spec = ConnectionSpec {
+            endpoint: Endpoint::Tcp { host: String::new(), port },
+            user: String::new(),
+            password: None,
+            database: String::new(),
+            schema: "public".to_string(),
+            ssl_mode: SslMode::Prefer,
+            ssl_accept_strict: false,
+            root_cert: None,
+            connect_timeout: Some(DEFAULT_CONNECT_TIMEOUT),
+            socket_timeout: None,
+            application_name: None,
+            options: None,
+            pgbouncer: false,
+            unknown_params: Vec::new(),
+        };
+
+        for (key, value) in url.query_pairs() {
+            let value = value.into_owned();
+            match key.as_ref() {
+                "schema" => {
+                    if value.is_empty() {
+                        return Err(DoctorError::config("The URL parameter `schema` is empty."));
+                    }
+                    spec.schema = value
+                }
+                "sslmode" => {
+                    spec.ssl_mode = match value.as_str() {
+                        "disable" => SslMode::Disable,
+                        "prefer" | "allow" => SslMode::Prefer,
+                        "require" => SslMode::Require,
+                        "verify-ca" => SslMode::VerifyCa,
+                        "verify-full" => SslMode::VerifyFull,
+                        other => {
+                            return Err(DoctorError::config(format!(
+                                "Unknown sslmode `{other}` in the database URL: use disable, prefer, require, verify-ca or verify-full."
+                            )))
+                        }
+                    }
+                }
+                "sslaccept" => {
+                    spec.ssl_accept_strict = match value.as_str() {
+                        "strict" => true,
+                        "accept_invalid_certs" => false,
+                        other => {
+                            return Err(DoctorError::config(format!(
+                                "Unknown sslaccept `{other}` in the database URL: use strict or accept_invalid_certs."
+                            )))
+                        }
+                    }
+                }
+                "sslcert" | "sslrootcert" => spec.root_cert = Some(PathBuf::from(value)),
+                "pgbouncer" => spec.pgbouncer = parse_bool(&key, &value)?,
+                "connect_timeout" => {
+                    let secs = parse_u64(&key, &value)?;
+                    spec.connect_timeout = (secs > 0).then(|| Duration::from_secs(secs));
+                }
+                "socket_timeout" => {
+                    let secs = parse_u64(&key, &value)?;
+                    spec.socket_timeout = (secs > 0).then(|| Duration::from_secs(secs));
+                }
+                "application_name" => spec.application_name = Some(value),
+                "options" => spec.options = Some(value),
+                "host" => host = value,
+                "port" => port = parse_u64(&key, &value)?.try_into().map_err(|_| {
+                    DoctorError::config("The URL parameter `port` is not a valid port number.")
+                })?,
+                "user" => user = value,
+                "password" => password = Some(value),
+                "dbname" => database = value,
+                k if KNOWN_PARAMS.contains(&k) => {}
+                other => spec.unknown_params.push(other.to_string()),
+            }
+        }
+
+        if user.is_empty() {
+            user = "postgres".to_string();
+        }
+        if database.is_empty() {
+            database = "postgres".to_string();
+        }
+        spec.endpoint = if host.starts_with('/') {
+            Endpoint::Unix { dir: PathBuf::from(host), port }
+        } else if host.is_empty() {
+            return Err(DoctorError::config(
+                "The database URL has no host. Expected postgresql://USER:PASSWORD@HOST:PORT/DATABASE, or ?host=/socket/dir for a Unix socket.",
+            ));
+        } else {
+            Endpoint::Tcp { host, port }
+        };
+        spec.user = user;
+        spec.password = password.filter(|p| !p.is_empty());
+        spec.database = database;
+        Ok(spec)
+    }
+
+    pub fn password(&self) -> Option<&str> {
+        self.password.as_deref()
+    }
+
+    pub fn host_display(&self) -> String {
+        match &self.endpoint {
+            Endpoint::Tcp { host, .. } => host.clone(),
+            Endpoint::Unix { dir, .. } => dir.display().to_string(),
+        }
+    }
+
+    pub fn port(&self) -> u16 {
+        match &self.endpoint {
+            Endpoint::Tcp { port, .. } | Endpoint::Unix { port, .. } => *port,
+        }
+    }
+
+    /// `host:port` as Prisma prints it in P1001.
+    pub fn address(&self) -> String {
+        match &self.endpoint {
+            Endpoint::Tcp { host, port } if host.contains(':') => format!("[{host}]:{port}"),
+            Endpoint::Tcp { host, port } => format!("{host}:{port}"),
+            Endpoint::Unix { dir, port } => format!("{}/.s.PGSQL.{port}", dir.display()),
+        }
+    }
+
+    /// The URL with the password replaced, safe to print.
+    pub fn redacted_url(&self) -> String {
+        let auth = match self.password {
+            Some(_) => format!("{}:****@", self.user),
+            None => format!("{}@", self.user),
+        };
+        let (host, extra) = match &self.endpoint {
+            Endpoint::Tcp { host, port } if host.contains(':') => (format!("[{host}]:{port}"), String::new()),
+            Endpoint::Tcp { host, port } => (format!("{host}:{port}"), String::new()),
+            Endpoint::Unix { dir, port } => (
+                format!("localhost:{port}"),
+                format!("&host={}", dir.display()),
+            ),
+        };
+        format!("postgresql://{auth}{host}/{}?schema={}{extra}", self.database, self.schema)
+    }
+}
+
+fn parse_bool(key: &str, value: &str) -> Result<bool> {
+    match value {
+        "true" | "1" => Ok(true),
+        "false" | "0" => Ok(false),
+        _ => Err(DoctorError::config(format!(
+            "The URL parameter `{key}` must be true or false, not `{value}`."
+        ))),
+    }
+}
+
+fn parse_u64(key: &str, value: &str) -> Result<u64> {
+    value.parse().map_err(|_| {
+        DoctorError::config(format!(
+            "The URL parameter `{key}` must be a whole number, not `{value}`."
+        ))
+    })
+}
+
+/// An open session plus what we learnt while opening it.
+pub struct Connection {
+    pub client: Client,
+    pub server_version: String,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        // The session ends with the socket: this also releases any session advisory lock.
+        self.task.abort();
+    }
+}
+
+/// Opens a session the way Prisma's connector would, mapping failures to Prisma's P1xxx codes.
+pub async fn connect(spec: &ConnectionSpec, timeout_override: Option<Duration>) -> Result<Connection> {
+    let mut config = tokio_postgres::Config::new();
+    match &spec.endpoint {
+        Endpoint::Tcp { host, port } => {
+            config.host(host).port(*port);
+        }
+        Endpoint::Unix { dir, port } => {
+            config.host_path(dir).port(*port);
+        }
+    }
+    config.user(&spec.user).dbname(&spec.database);
+    if let Some(pw) = &spec.password {
+        config.password(pw);
+    }
+    config.application_name(spec.application_name.as_deref().unwrap_or("prisma-migrate-doctor"));
+    if let Some(options) = &spec.options {
+        config.options(options);
+    }
+    let timeout = timeout_override.or(spec.connect_timeout);
+    if let Some(t) = timeout {
+        config.connect_timeout(t);
+    }
+    if let Some(t) = spec.socket_timeout {
+        config.tcp_user_timeout(t);
+    }
+
+    let unix = matches!(spec.endpoint, Endpoint::Unix { .. });
+    let attempt = async {
+        if spec.ssl_mode == SslMode::Disable || unix {
+            config.ssl_mode(tokio_postgres::config::SslMode::Disable);
+            let (client, conn) = config.connect(NoTls).await?;
+            Ok((client, spawn_connection(conn)))
+        } else {
+            config.ssl_mode(match spec.ssl_mode {
+                SslMode::Prefer => tokio_postgres::config::SslMode::Prefer,
+                _ => tokio_postgres::config::SslMode::Require,
+            });
+            let tls = crate::tls::make_connector(spec)?;
+            let (client, conn) = config.connect(tls).await?;
+            Ok((client, spawn_connection(conn)))
+        }
+    };
+    let result: std::result::Result<(Client, tokio::task::JoinHandle<()>), ConnectFailure> = match timeout {
+        Some(t) => match tokio::time::timeout(t + Duration::from_millis(250), attempt).await {
+            Ok(r) => r,
+            Err(_) => Err(ConnectFailure::Timeout),
+        },
+        None => attempt.await,
+    };
+    let (client, task) = result.map_err(|failure| map_connect_failure(spec, failure))?;
+
+    let version = client
+        .simple_query("SHOW server_version")
+        .await
+        .map_err(|e| DoctorError::database("reading the server version", e))?;
+    let server_version = version
+        .iter()
+        .find_map(|m| match m {
+            tokio_postgres::SimpleQueryMessage::Row(row) => row.get(0).map(str::to_string),
+            _ => None,
+        })
+        .unwrap_or_default();
+    Ok(Connection {
+        client,
+        server_version,
+        task,
+    })
+}
+
+fn spawn_connection<S, T>(conn: tokio_postgres::Connection<S, T>) -> tokio::task::JoinHandle<()>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    tokio::spawn(async move {
+        // Errors surface on the client's next call; nothing to do here.
+        let _ = conn.await;
+    })
+}
+
+enum ConnectFailure {
+    Timeout,
+    Tls(DoctorError),
+    Pg(tokio_postgres::Error),
+}
+
+impl From<tokio_postgres::Error> for ConnectFailure {
+    fn from(e: tokio_postgres::Error) -> Self {
+        ConnectFailure::Pg(e)
+    }
+}
+
+impl From<DoctorError> for ConnectFailure {
+    fn from(e: DoctorError) -> Self {
+        ConnectFailure::Tls(e)
+    }
+}
+
+fn map_connect_failure(spec: &ConnectionSpec, failure: ConnectFailure) -> DoctorError {
+    let address = spec.address();
+    let unreachable = |detail: &str| {
+        DoctorError::new(
+            ErrorCode::P1001,
+            format!(
+                "Can't reach database server at `{address}` ({detail}). Please make sure your database server is running at `{address}`."
+            ),
+        )
+    };
+    let err = match failure {
+        ConnectFailure::Timeout => return unreachable("timed out"),
+        ConnectFailure::Tls(e) => return e,
+        ConnectFailure::Pg(e) => e,
+    };
+    if let Some(db) = err.as_db_error() {
+        let code = db.code().code();
+        let mapped = match code {
+            "28P01" | "28000" => DoctorError::new(
+                ErrorCode::P1000,
+                format!(
+                    "Authentication failed against database server at `{}`, the provided database credentials for `{}` are not valid. \
+                     Please make sure to provide valid database credentials for the database server at `{}`.",
+                    spec.host_display(),
+                    spec.user,
+                    spec.host_display()
+                ),
+            ),
+            "3D000" => DoctorError::new(
+                ErrorCode::P1003,
+                format!("Database `{}` does not exist on the database server at `{address}`.", spec.database),
+            ),
+            _ => DoctorError::new(
+                ErrorCode::Database,
+                format!("The server at `{address}` refused the connection: {} (SQLSTATE {code})", db.message()),
+            ),
+        };
+        return mapped.with_source(err);
+    }
+    let text = err.to_string();
+    if text.contains("TLS") || text.contains("tls") || text.contains("certificate") {
+        return DoctorError::new(
+            ErrorCode::P1011,
+            format!(
+                "Error opening a TLS connection to `{address}` (sslmode={}): {}",
+                spec.ssl_mode.as_str(),
+                error_chain(&err)
+            ),
+        )
+        .with_source(err);
+    }
+    if text.contains("timeout") {
+        return unreachable("timed out").with_source(err);
+    }
+    unreachable(&error_chain(&err)).with_source(err)
+}
+
+fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut parts = vec![err.to_string()];
+    let mut next = err.source();
+    while let Some(e) = next {
+        let s = e.to_string();
+        if !parts.iter().any(|p| p.contains(&s)) {
+            parts.push(s);
+        }
+        next = e.source();
+    }
+    parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_prisma_parameters_and_decodes_credentials() {
+        let spec = ConnectionSpec::parse(
+            "postgresql://app%40corp:p%40ss%3Aw%2Frd%231@db.example.com:6543/my_db?schema=tenant_1&sslmode=require&pgbouncer=true&connect_timeout=0&foo=bar",
+        )
+        .unwrap();
+        assert_eq!(spec.user, "app@corp");
+        assert_eq!(spec.password(), Some("p@ss:w/rd#1"));
+        assert_eq!(spec.endpoint, Endpoint::Tcp { host: "db.example.com".into(), port: 6543 });
+        assert_eq!(spec.database, "my_db");
+        assert_eq!(spec.schema, "tenant_1");
+        assert_eq!(spec.ssl_mode, SslMode::Require);
+        assert!(spec.pgbouncer);
+        assert_eq!(spec.connect_timeout, None);
+        assert_eq!(spec.unknown_params, vec!["foo".to_string()]);
+        let shown = format!("{spec:?} {}", spec.redacted_url());
+        assert!(!shown.contains("p@ss"), "{shown}");
+    }
+
+    #[test]
+    fn defaults_and_unix_sockets_and_ipv6() {
+        let spec = ConnectionSpec::parse("postgres://u@localhost/db?host=/var/run/postgresql").unwrap();
+        assert_eq!(spec.endpoint, Endpoint::Unix { dir: "/var/run/postgresql".into(), port: 5432 });
+        assert_eq!(spec.schema, "public");
+        assert_eq!(spec.ssl_mode, SslMode::Prefer);
+        assert_eq!(spec.connect_timeout, Some(Duration::from_secs(5)));
+        let v6 = ConnectionSpec::parse("postgresql://u:p@[::1]:5433/db").unwrap();
+        assert_eq!(v6.endpoint, Endpoint::Tcp { host: "::1".into(), port: 5433 });
+        assert_eq!(v6.address(), "[::1]:5433");
+    }
+
+    #[test]
+    fn rejects_bad_urls_without_echoing_them() {
+        let err = ConnectionSpec::parse("mysql://u:secret@h/db").unwrap_err();
+        assert_eq!(err.code, ErrorCode::UnsupportedProvider);
+        let err = ConnectionSpec::parse("postgresql://u:secret@h/db?sslmode=bogus").unwrap_err();
+        assert_eq!(err.code, ErrorCode::Config);
+        assert!(!err.message.contains("secret"));
+        let err = ConnectionSpec::parse("not a url secret").unwrap_err();
+        assert!(!err.message.contains("secret"));
+    }
+}

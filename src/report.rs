@@ -1,0 +1,253 @@
+//! What the pipeline hands back: typed results (napi objects in JS) and the human-readable
+//! summary the CLI prints. The field names are the public contract of DESIGN.md.
+
+#[cfg(feature = "node")]
+use napi_derive::napi;
+
+/// Where the database is, without the password.
+#[cfg_attr(feature = "node", napi(object))]
+#[derive(Debug, Clone, Default)]
+pub struct DatabaseInfo {
+    pub host: String,
+    pub port: u32,
+    pub database: String,
+    /// The schema `_prisma_migrations` lives in (Prisma's `?schema=`, default public).
+    pub schema: String,
+    pub user: String,
+    pub server_version: String,
+    /// The connection URL with the password replaced by ****.
+    pub url: String,
+    /// Where the URL came from (option, environment variable, .env file, ...).
+    pub url_source: String,
+}
+
+#[cfg_attr(feature = "node", napi(string_enum = "kebab-case"))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    Error,
+    Warning,
+    Info,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+}
+
+/// One observation about the project or the database.
+#[cfg_attr(feature = "node", napi(object))]
+#[derive(Debug, Clone)]
+pub struct Finding {
+    /// Stable identifier, e.g. `failed-migration`, `edited-migration`, `missing-locally`.
+    pub code: String,
+    pub severity: Severity,
+    pub message: String,
+    pub migration: Option<String>,
+}
+
+/// A failed row of `_prisma_migrations` and what we know about it.
+#[cfg_attr(feature = "node", napi(object))]
+#[derive(Debug, Clone)]
+pub struct FailedMigration {
+    pub name: String,
+    /// The ledger row's id (one migration can have several failed rows).
+    pub row_id: String,
+    /// ISO 8601, UTC.
+    pub started_at: String,
+    /// The error text Prisma stored when the migration failed.
+    pub logs: String,
+    /// The SQLSTATE found in `logs`, when present.
+    pub error_code: Option<String>,
+    /// The PostgreSQL error message found in `logs`, when present.
+    pub database_error: Option<String>,
+    /// Whether migration.sql differs from the checksum recorded on the failed row;
+    /// absent when the migration folder is gone.
+    pub script_changed: Option<bool>,
+    pub exists_locally: bool,
+    /// The commands that would resolve it, in order.
+    pub commands: Vec<String>,
+}
+
+/// The result of `diagnose()`: read-only, never writes.
+#[cfg_attr(feature = "node", napi(object))]
+#[derive(Debug, Clone)]
+pub struct Diagnosis {
+    /// `prisma migrate deploy` would stop with P3009.
+    pub blocked: bool,
+    pub has_migrations_table: bool,
+    /// Failed rows, in `started_at` order (the order P3009 lists them).
+    pub failed: Vec<FailedMigration>,
+    /// Names of the failed rows, as `prisma migrate status` lists them (repeats possible).
+    pub failed_migration_names: Vec<String>,
+    /// Local migrations whose script differs from the checksum in the ledger.
+    pub edited_migration_names: Vec<String>,
+    /// Local migrations `migrate deploy` would apply next.
+    pub unapplied_migration_names: Vec<String>,
+    /// Migrations recorded in the database with no local folder.
+    pub missing_locally_names: Vec<String>,
+    pub applied_migration_names: Vec<String>,
+    pub findings: Vec<Finding>,
+    pub database: DatabaseInfo,
+    pub migrations_dir: String,
+    /// The human-readable report (what the CLI prints); safe to log as is.
+    pub summary: String,
+}
+
+#[cfg_attr(feature = "node", napi(string_enum = "kebab-case"))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResolveAs {
+    Applied,
+    RolledBack,
+}
+
+impl ResolveAs {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResolveAs::Applied => "applied",
+            ResolveAs::RolledBack => "rolled-back",
+        }
+    }
+}
+
+#[cfg_attr(feature = "node", napi(string_enum = "kebab-case"))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LedgerChangeKind {
+    /// `CREATE TABLE _prisma_migrations` (resolve --applied on a database without one).
+    CreateTable,
+    /// `rolled_back_at = now()` on a failed row.
+    MarkRolledBack,
+    /// A new finished row, as `prisma migrate resolve --applied` writes it.
+    InsertApplied,
+}
+
+#[cfg_attr(feature = "node", napi(object))]
+#[derive(Debug, Clone)]
+pub struct LedgerChange {
+    pub kind: LedgerChangeKind,
+    pub migration_name: String,
+    /// The row changed or inserted (absent for create-table).
+    pub row_id: Option<String>,
+    /// The checksum written (insert-applied only).
+    pub checksum: Option<String>,
+}
+
+/// The result of `resolve()`.
+#[cfg_attr(feature = "node", napi(object))]
+#[derive(Debug, Clone)]
+pub struct ResolveOutcome {
+    pub migration: String,
+    pub r#as: ResolveAs,
+    pub dry_run: bool,
+    /// The ledger writes, in order (planned ones when dryRun).
+    pub changes: Vec<LedgerChange>,
+    /// Whether the advisory lock was taken (false when disabled by
+    /// PRISMA_SCHEMA_DISABLE_ADVISORY_LOCK or for a dry run).
+    pub locked: bool,
+    pub summary: String,
+}
+
+impl LedgerChange {
+    pub fn describe(&self) -> String {
+        match self.kind {
+            LedgerChangeKind::CreateTable => "create the _prisma_migrations table".to_string(),
+            LedgerChangeKind::MarkRolledBack => format!(
+                "mark the failed row {} of `{}` as rolled back",
+                self.row_id.as_deref().unwrap_or("?"),
+                self.migration_name
+            ),
+            LedgerChangeKind::InsertApplied => format!(
+                "record `{}` as applied (new row {}, checksum {})",
+                self.migration_name,
+                self.row_id.as_deref().unwrap_or("?"),
+                self.checksum.as_deref().map(|c| &c[..c.len().min(12)]).unwrap_or("?")
+            ),
+        }
+    }
+}
+
+pub fn render_resolve(outcome: &ResolveOutcome) -> String {
+    let mut out = String::new();
+    let verb = if outcome.dry_run { "Would" } else { "Did" };
+    if outcome.changes.is_empty() {
+        out.push_str(&format!(
+            "Nothing to change: `{}` is already resolved as {}.\n",
+            outcome.migration,
+            outcome.r#as.as_str()
+        ));
+    } else {
+        out.push_str(&format!(
+            "{verb} resolve `{}` as {}:\n",
+            outcome.migration,
+            outcome.r#as.as_str()
+        ));
+        for change in &outcome.changes {
+            out.push_str(&format!("  - {}\n", change.describe()));
+        }
+    }
+    if outcome.dry_run {
+        out.push_str("Dry run: nothing was written.\n");
+    }
+    out
+}
+
+/// The report the CLI prints and `Diagnosis.summary` carries.
+pub fn render_diagnosis(d: &Diagnosis) -> String {
+    let mut out = String::new();
+    let db = &d.database;
+    out.push_str(&format!(
+        "Database: {} (PostgreSQL {}), schema \"{}\"\nMigrations: {}\n\n",
+        db.url, db.server_version, db.schema, d.migrations_dir
+    ));
+    if d.blocked {
+        out.push_str(&format!(
+            "BLOCKED: `prisma migrate deploy` stops with P3009: {} failed migration row(s).\n",
+            d.failed.len()
+        ));
+    } else if !d.has_migrations_table {
+        out.push_str("OK: no _prisma_migrations table yet; `prisma migrate deploy` will create it.\n");
+    } else {
+        out.push_str("OK: no failed migrations; `prisma migrate deploy` can proceed.\n");
+    }
+    for f in &d.failed {
+        out.push_str(&format!("\n✗ {} (started {})\n", f.name, f.started_at));
+        match (&f.database_error, &f.error_code) {
+            (Some(msg), Some(code)) => out.push_str(&format!("  error: {msg} (SQLSTATE {code})\n")),
+            (Some(msg), None) => out.push_str(&format!("  error: {msg}\n")),
+            (None, Some(code)) => out.push_str(&format!("  error: SQLSTATE {code}\n")),
+            (None, None) => {
+                let first = f.logs.lines().find(|l| !l.trim().is_empty()).unwrap_or("(no logs recorded)");
+                out.push_str(&format!("  error: {first}\n"));
+            }
+        }
+        match f.script_changed {
+            Some(true) => out.push_str("  script: migration.sql changed since it failed\n"),
+            Some(false) => out.push_str("  script: migration.sql unchanged since it failed\n"),
+            None => out.push_str("  script: the migration folder is missing locally\n"),
+        }
+        if !f.commands.is_empty() {
+            out.push_str("  to resolve:\n");
+            for c in &f.commands {
+                out.push_str(&format!("    {c}\n"));
+            }
+        }
+    }
+    let other: Vec<&Finding> = d.findings.iter().filter(|f| f.code != "failed-migration").collect();
+    if !other.is_empty() {
+        out.push_str("\nFindings:\n");
+        for f in other {
+            out.push_str(&format!("  [{}] {}\n", f.severity.as_str(), f.message));
+        }
+    }
+    if !d.unapplied_migration_names.is_empty() {
+        out.push_str(&format!(
+            "\nPending (deploy would apply next): {}\n",
+            d.unapplied_migration_names.join(", ")
+        ));
+    }
+    out
+}
