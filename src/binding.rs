@@ -66,7 +66,14 @@ fn to_core(
 
 impl From<DoctorOptions> for Options {
     fn from(o: DoctorOptions) -> Self {
-        to_core(o.url, o.cwd, o.schema, o.migrations_dir, o.connect_timeout_ms, o.lock_timeout_ms)
+        to_core(
+            o.url,
+            o.cwd,
+            o.schema,
+            o.migrations_dir,
+            o.connect_timeout_ms,
+            o.lock_timeout_ms,
+        )
     }
 }
 
@@ -83,7 +90,9 @@ fn to_napi_error(err: DoctorError) -> Error {
 #[napi]
 pub async fn diagnose(options: Option<DoctorOptions>) -> Result<Diagnosis> {
     let options: Options = options.unwrap_or_default().into();
-    crate::diagnose::diagnose(&options).await.map_err(to_napi_error)
+    crate::diagnose::diagnose(&options)
+        .await
+        .map_err(to_napi_error)
 }
 
 /// Marks a migration applied or rolled back exactly as `prisma migrate resolve` does, under

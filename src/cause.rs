@@ -2,7 +2,10 @@
 
 pub fn extract_sqlstate(logs: &str) -> Option<String> {
     let idx = logs.find("Database error code: ")?;
-    let code: String = logs[idx + 21..].chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
+    let code: String = logs[idx + 21..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric())
+        .collect();
     (code.len() == 5).then_some(code)
 }
 

@@ -33,9 +33,15 @@ impl SslMode {
 /// Where the server listens.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Endpoint {
-    Tcp { host: String, port: u16 },
+    Tcp {
+        host: String,
+        port: u16,
+    },
     /// A Unix socket directory (`?host=/var/run/postgresql`); the socket is `.s.PGSQL.<port>`.
-    Unix { dir: PathBuf, port: u16 },
+    Unix {
+        dir: PathBuf,
+        port: u16,
+    },
 }
 
 /// Everything a Prisma PostgreSQL URL says. `Debug` never prints the password.
@@ -127,7 +133,11 @@ impl ConnectionSpec {
             }
         }
 
-        let decode = |s: &str| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned();
+        let decode = |s: &str| {
+            percent_encoding::percent_decode_str(s)
+                .decode_utf8_lossy()
+                .into_owned()
+        };
         let mut user = decode(url.username());
         let mut password = url.password().map(decode);
         let mut host = match url.host() {
@@ -139,7 +149,10 @@ impl ConnectionSpec {
         let mut database = decode(url.path().trim_start_matches('/'));
 
         let mut spec = ConnectionSpec {
-            endpoint: Endpoint::Tcp { host: String::new(), port },
+            endpoint: Endpoint::Tcp {
+                host: String::new(),
+                port,
+            },
             user: String::new(),
             password: None,
             database: String::new(),
@@ -220,7 +233,10 @@ impl ConnectionSpec {
             database = "postgres".to_string();
         }
         spec.endpoint = if host.starts_with('/') {
-            Endpoint::Unix { dir: PathBuf::from(host), port }
+            Endpoint::Unix {
+                dir: PathBuf::from(host),
+                port,
+            }
         } else if host.is_empty() {
             return Err(DoctorError::config(
                 "The database URL has no host. Expected postgresql://USER:PASSWORD@HOST:PORT/DATABASE, or ?host=/socket/dir for a Unix socket.",
@@ -267,14 +283,19 @@ impl ConnectionSpec {
             None => format!("{}@", self.user),
         };
         let (host, extra) = match &self.endpoint {
-            Endpoint::Tcp { host, port } if host.contains(':') => (format!("[{host}]:{port}"), String::new()),
+            Endpoint::Tcp { host, port } if host.contains(':') => {
+                (format!("[{host}]:{port}"), String::new())
+            }
             Endpoint::Tcp { host, port } => (format!("{host}:{port}"), String::new()),
             Endpoint::Unix { dir, port } => (
                 format!("localhost:{port}"),
                 format!("&host={}", dir.display()),
             ),
         };
-        format!("postgresql://{auth}{host}/{}?schema={}{extra}", self.database, self.schema)
+        format!(
+            "postgresql://{auth}{host}/{}?schema={}{extra}",
+            self.database, self.schema
+        )
     }
 }
 
@@ -311,7 +332,10 @@ impl Drop for Connection {
 }
 
 /// Opens a session the way Prisma's connector would, mapping failures to Prisma's P1xxx codes.
-pub async fn connect(spec: &ConnectionSpec, timeout_override: Option<Duration>) -> Result<Connection> {
+pub async fn connect(
+    spec: &ConnectionSpec,
+    timeout_override: Option<Duration>,
+) -> Result<Connection> {
     let mut config = tokio_postgres::Config::new();
     match &spec.endpoint {
         Endpoint::Tcp { host, port } => {
@@ -325,7 +349,11 @@ pub async fn connect(spec: &ConnectionSpec, timeout_override: Option<Duration>) 
     if let Some(pw) = &spec.password {
         config.password(pw);
     }
-    config.application_name(spec.application_name.as_deref().unwrap_or("prisma-migrate-doctor"));
+    config.application_name(
+        spec.application_name
+            .as_deref()
+            .unwrap_or("prisma-migrate-doctor"),
+    );
     if let Some(options) = &spec.options {
         config.options(options);
     }
@@ -353,13 +381,14 @@ pub async fn connect(spec: &ConnectionSpec, timeout_override: Option<Duration>) 
             Ok((client, spawn_connection(conn)))
         }
     };
-    let result: std::result::Result<(Client, tokio::task::JoinHandle<()>), ConnectFailure> = match timeout {
-        Some(t) => match tokio::time::timeout(t + Duration::from_millis(250), attempt).await {
-            Ok(r) => r,
-            Err(_) => Err(ConnectFailure::Timeout),
-        },
-        None => attempt.await,
-    };
+    let result: std::result::Result<(Client, tokio::task::JoinHandle<()>), ConnectFailure> =
+        match timeout {
+            Some(t) => match tokio::time::timeout(t + Duration::from_millis(250), attempt).await {
+                Ok(r) => r,
+                Err(_) => Err(ConnectFailure::Timeout),
+            },
+            None => attempt.await,
+        };
     let (client, task) = result.map_err(|failure| map_connect_failure(spec, failure))?;
 
     let version = client
@@ -491,7 +520,13 @@ mod tests {
         .unwrap();
         assert_eq!(spec.user, "app@corp");
         assert_eq!(spec.password(), Some("p@ss:w/rd#1"));
-        assert_eq!(spec.endpoint, Endpoint::Tcp { host: "db.example.com".into(), port: 6543 });
+        assert_eq!(
+            spec.endpoint,
+            Endpoint::Tcp {
+                host: "db.example.com".into(),
+                port: 6543
+            }
+        );
         assert_eq!(spec.database, "my_db");
         assert_eq!(spec.schema, "tenant_1");
         assert_eq!(spec.ssl_mode, SslMode::Require);
@@ -504,13 +539,26 @@ mod tests {
 
     #[test]
     fn defaults_and_unix_sockets_and_ipv6() {
-        let spec = ConnectionSpec::parse("postgres://u@localhost/db?host=/var/run/postgresql").unwrap();
-        assert_eq!(spec.endpoint, Endpoint::Unix { dir: "/var/run/postgresql".into(), port: 5432 });
+        let spec =
+            ConnectionSpec::parse("postgres://u@localhost/db?host=/var/run/postgresql").unwrap();
+        assert_eq!(
+            spec.endpoint,
+            Endpoint::Unix {
+                dir: "/var/run/postgresql".into(),
+                port: 5432
+            }
+        );
         assert_eq!(spec.schema, "public");
         assert_eq!(spec.ssl_mode, SslMode::Prefer);
         assert_eq!(spec.connect_timeout, Some(Duration::from_secs(5)));
         let v6 = ConnectionSpec::parse("postgresql://u:p@[::1]:5433/db").unwrap();
-        assert_eq!(v6.endpoint, Endpoint::Tcp { host: "::1".into(), port: 5433 });
+        assert_eq!(
+            v6.endpoint,
+            Endpoint::Tcp {
+                host: "::1".into(),
+                port: 5433
+            }
+        );
         assert_eq!(v6.address(), "[::1]:5433");
     }
 

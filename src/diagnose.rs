@@ -152,7 +152,10 @@ fn findings(
         out.push(finding(
             "failed-migration",
             Severity::Error,
-            format!("The `{}` migration started at {} failed", f.name, f.started_at),
+            format!(
+                "The `{}` migration started at {} failed",
+                f.name, f.started_at
+            ),
             Some(&f.name),
         ));
     }
@@ -196,7 +199,12 @@ fn findings(
             Some(name),
         ));
     }
-    for m in session.local.migrations.iter().filter(|m| m.script.is_none()) {
+    for m in session
+        .local
+        .migrations
+        .iter()
+        .filter(|m| m.script.is_none())
+    {
         out.push(finding(
             "missing-migration-file",
             Severity::Error,

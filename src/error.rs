@@ -125,8 +125,11 @@ impl DoctorError {
     /// A database error during a step; `what` says which step ("reading the migrations table").
     pub fn database(what: &str, err: tokio_postgres::Error) -> Self {
         let detail = describe_pg_error(&err);
-        Self::new(ErrorCode::Database, format!("Database error while {what}: {detail}"))
-            .with_source(err)
+        Self::new(
+            ErrorCode::Database,
+            format!("Database error while {what}: {detail}"),
+        )
+        .with_source(err)
     }
 
     /// The message followed by its cause chain, one "caused by" per line.

@@ -38,7 +38,10 @@ pub fn quote_ident(name: &str) -> String {
 }
 
 /// `None` when the ledger does not exist (Prisma: `hasMigrationsTable: false`).
-pub async fn read_rows(client: &impl GenericClient, schema: &str) -> Result<Option<Vec<LedgerRow>>> {
+pub async fn read_rows(
+    client: &impl GenericClient,
+    schema: &str,
+) -> Result<Option<Vec<LedgerRow>>> {
     let exists = client
         .query_typed(
             "SELECT to_regclass(format('%I.%I', $1::text, '_prisma_migrations')) IS NOT NULL",
@@ -62,17 +65,27 @@ pub async fn read_rows(client: &impl GenericClient, schema: &str) -> Result<Opti
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         out.push(LedgerRow {
-            id: row.try_get(0).map_err(|e| DoctorError::database("reading `id`", e))?,
-            checksum: row.try_get(1).map_err(|e| DoctorError::database("reading `checksum`", e))?,
-            finished_at: row.try_get(2).map_err(|e| DoctorError::database("reading `finished_at`", e))?,
+            id: row
+                .try_get(0)
+                .map_err(|e| DoctorError::database("reading `id`", e))?,
+            checksum: row
+                .try_get(1)
+                .map_err(|e| DoctorError::database("reading `checksum`", e))?,
+            finished_at: row
+                .try_get(2)
+                .map_err(|e| DoctorError::database("reading `finished_at`", e))?,
             migration_name: row
                 .try_get(3)
                 .map_err(|e| DoctorError::database("reading `migration_name`", e))?,
-            logs: row.try_get(4).map_err(|e| DoctorError::database("reading `logs`", e))?,
+            logs: row
+                .try_get(4)
+                .map_err(|e| DoctorError::database("reading `logs`", e))?,
             rolled_back_at: row
                 .try_get(5)
                 .map_err(|e| DoctorError::database("reading `rolled_back_at`", e))?,
-            started_at: row.try_get(6).map_err(|e| DoctorError::database("reading `started_at`", e))?,
+            started_at: row
+                .try_get(6)
+                .map_err(|e| DoctorError::database("reading `started_at`", e))?,
             applied_steps_count: row
                 .try_get(7)
                 .map_err(|e| DoctorError::database("reading `applied_steps_count`", e))?,
@@ -117,7 +130,9 @@ pub fn classify(local: &LocalMigrations, rows: &[LedgerRow]) -> Classification {
         if row.is_failed() {
             c.failed_rows.push(index);
         }
-        if local.get(&row.migration_name).is_none() && !c.missing_locally.contains(&row.migration_name) {
+        if local.get(&row.migration_name).is_none()
+            && !c.missing_locally.contains(&row.migration_name)
+        {
             c.missing_locally.push(row.migration_name.clone());
         }
     }
@@ -153,7 +168,10 @@ pub async fn mark_rolled_back(
     id: &str,
     at: DateTime<Utc>,
 ) -> Result<()> {
-    let sql = format!("UPDATE {} SET rolled_back_at = $1 WHERE id = $2", table_name(schema));
+    let sql = format!(
+        "UPDATE {} SET rolled_back_at = $1 WHERE id = $2",
+        table_name(schema)
+    );
     client
         .query_typed(&sql, &[(&at, Type::TIMESTAMPTZ), (&id, Type::TEXT)])
         .await
@@ -230,10 +248,10 @@ mod tests {
         let l = local(&[("1_a", "A"), ("2_b", "B2"), ("3_c", "C"), ("4_d", "D")]);
         let rows = vec![
             row("1_a", "A", 0, true, false),
-            row("2_b", "B", 1, false, false),    // failed, then the script was edited
-            row("2_b", "B", 2, false, false),    // failed twice
-            row("3_c", "C", 3, false, true),     // rolled back only: deploy re-applies it
-            row("0_gone", "X", 4, true, false),  // not on disk any more
+            row("2_b", "B", 1, false, false), // failed, then the script was edited
+            row("2_b", "B", 2, false, false), // failed twice
+            row("3_c", "C", 3, false, true),  // rolled back only: deploy re-applies it
+            row("0_gone", "X", 4, true, false), // not on disk any more
         ];
         let c = classify(&l, &rows);
         assert_eq!(c.failed_rows, vec![1, 2]);
@@ -245,6 +263,9 @@ mod tests {
 
     #[test]
     fn quotes_identifiers() {
-        assert_eq!(table_name("we\"ird"), "\"we\"\"ird\".\"_prisma_migrations\"");
+        assert_eq!(
+            table_name("we\"ird"),
+            "\"we\"\"ird\".\"_prisma_migrations\""
+        );
     }
 }

@@ -70,7 +70,10 @@ pub fn checksum(script: &[u8]) -> String {
 
 /// Some ledgers hold checksums written without zero padding (prisma-engines#1887).
 fn checksum_unpadded(script: &[u8]) -> String {
-    Sha256::digest(script).iter().map(|b| format!("{b:x}")).collect()
+    Sha256::digest(script)
+        .iter()
+        .map(|b| format!("{b:x}"))
+        .collect()
 }
 
 const CHECKSUM_LEN: usize = 64;
@@ -126,7 +129,11 @@ pub fn read_migrations_dir(dir: &Path) -> Result<LocalMigrations> {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(e) => return Err(io_error(&script_path, e)),
         };
-        migrations.push(LocalMigration { name, dir: path, script });
+        migrations.push(LocalMigration {
+            name,
+            dir: path,
+            script,
+        });
     }
     migrations.sort_by(|a, b| a.name.cmp(&b.name));
     let lock_provider = read_lock_provider(&dir.join("migration_lock.toml"))?;
@@ -138,7 +145,11 @@ pub fn read_migrations_dir(dir: &Path) -> Result<LocalMigrations> {
 }
 
 fn io_error(path: &Path, e: std::io::Error) -> DoctorError {
-    DoctorError::new(ErrorCode::Io, format!("Cannot read `{}`: {e}", path.display())).with_source(e)
+    DoctorError::new(
+        ErrorCode::Io,
+        format!("Cannot read `{}`: {e}", path.display()),
+    )
+    .with_source(e)
 }
 
 /// `provider = "postgresql"`, read without a TOML parser: the file has one meaningful line.
@@ -150,7 +161,10 @@ fn read_lock_provider(path: &Path) -> Result<Option<String>> {
     };
     Ok(text.lines().find_map(|line| {
         let line = line.trim();
-        let rest = line.strip_prefix("provider")?.trim_start().strip_prefix('=')?;
+        let rest = line
+            .strip_prefix("provider")?
+            .trim_start()
+            .strip_prefix('=')?;
         Some(rest.trim().trim_matches('"').trim_matches('\'').to_string())
     }))
 }

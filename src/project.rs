@@ -37,14 +37,22 @@ pub fn discover(options: &Options) -> Result<Project> {
         if path.is_dir() {
             path
         } else {
-            path.parent().map(Path::to_path_buf).unwrap_or_else(|| root.clone())
+            path.parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| root.clone())
         }
     });
 
     let (migrations_dir, migrations_dir_source) = match (&options.migrations_dir, &schema_dir) {
         (Some(dir), _) => (root.join(dir), "option migrationsDir".to_string()),
-        (None, Some(dir)) => (dir.join("migrations"), "next to the schema option".to_string()),
-        (None, None) => (root.join("prisma").join("migrations"), "default prisma/migrations".to_string()),
+        (None, Some(dir)) => (
+            dir.join("migrations"),
+            "next to the schema option".to_string(),
+        ),
+        (None, None) => (
+            root.join("prisma").join("migrations"),
+            "default prisma/migrations".to_string(),
+        ),
     };
     if !migrations_dir.is_dir() {
         return Err(DoctorError::config(format!(
@@ -90,7 +98,12 @@ fn find_in_env_files(files: &[PathBuf], key: &str) -> Result<Option<(String, Str
         let text = match std::fs::read_to_string(file) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(e) => return Err(DoctorError::config(format!("Cannot read `{}`: {e}", file.display()))),
+            Err(e) => {
+                return Err(DoctorError::config(format!(
+                    "Cannot read `{}`: {e}",
+                    file.display()
+                )))
+            }
         };
         if let Some(value) = parse_dotenv(&text).remove(key).filter(|v| !v.is_empty()) {
             return Ok(Some((value, format!("{key} in {}", file.display()))));
@@ -108,7 +121,9 @@ pub fn parse_dotenv(text: &str) -> HashMap<String, String> {
             continue;
         }
         let line = line.strip_prefix("export ").unwrap_or(line);
-        let Some((key, value)) = line.split_once('=') else { continue };
+        let Some((key, value)) = line.split_once('=') else {
+            continue;
+        };
         let value = value.trim();
         let value = match value.chars().next() {
             Some(q @ ('"' | '\'' | '`')) => match value[1..].find(q) {

@@ -164,7 +164,10 @@ impl LedgerChange {
                 "record `{}` as applied (new row {}, checksum {})",
                 self.migration_name,
                 self.row_id.as_deref().unwrap_or("?"),
-                self.checksum.as_deref().map(|c| &c[..c.len().min(12)]).unwrap_or("?")
+                self.checksum
+                    .as_deref()
+                    .map(|c| &c[..c.len().min(12)])
+                    .unwrap_or("?")
             ),
         }
     }
@@ -209,7 +212,9 @@ pub fn render_diagnosis(d: &Diagnosis) -> String {
             d.failed.len()
         ));
     } else if !d.has_migrations_table {
-        out.push_str("OK: no _prisma_migrations table yet; `prisma migrate deploy` will create it.\n");
+        out.push_str(
+            "OK: no _prisma_migrations table yet; `prisma migrate deploy` will create it.\n",
+        );
     } else {
         out.push_str("OK: no failed migrations; `prisma migrate deploy` can proceed.\n");
     }
@@ -220,7 +225,11 @@ pub fn render_diagnosis(d: &Diagnosis) -> String {
             (Some(msg), None) => out.push_str(&format!("  error: {msg}\n")),
             (None, Some(code)) => out.push_str(&format!("  error: SQLSTATE {code}\n")),
             (None, None) => {
-                let first = f.logs.lines().find(|l| !l.trim().is_empty()).unwrap_or("(no logs recorded)");
+                let first = f
+                    .logs
+                    .lines()
+                    .find(|l| !l.trim().is_empty())
+                    .unwrap_or("(no logs recorded)");
                 out.push_str(&format!("  error: {first}\n"));
             }
         }
@@ -236,7 +245,11 @@ pub fn render_diagnosis(d: &Diagnosis) -> String {
             }
         }
     }
-    let other: Vec<&Finding> = d.findings.iter().filter(|f| f.code != "failed-migration").collect();
+    let other: Vec<&Finding> = d
+        .findings
+        .iter()
+        .filter(|f| f.code != "failed-migration")
+        .collect();
     if !other.is_empty() {
         out.push_str("\nFindings:\n");
         for f in other {

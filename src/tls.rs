@@ -42,9 +42,15 @@ pub fn make_connector(spec: &ConnectionSpec) -> Result<MakeRustlsConnect> {
         Verification::None => Arc::new(AcceptAnyCertificate(provider.clone())),
         mode => {
             let roots = root_store(spec)?;
-            let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
-                .build()
-                .map_err(|e| DoctorError::new(ErrorCode::Tls, format!("Cannot build the TLS verifier: {e}")))?;
+            let webpki =
+                WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+                    .build()
+                    .map_err(|e| {
+                        DoctorError::new(
+                            ErrorCode::Tls,
+                            format!("Cannot build the TLS verifier: {e}"),
+                        )
+                    })?;
             Arc::new(WebPki {
                 inner: webpki,
                 check_name: mode == Verification::ChainAndName,
@@ -67,7 +73,10 @@ fn root_store(spec: &ConnectionSpec) -> Result<RootCertStore> {
         let pem = std::fs::read(path).map_err(|e| {
             DoctorError::new(
                 ErrorCode::Tls,
-                format!("Cannot read the root certificate file `{}` (sslrootcert/sslcert): {e}", path.display()),
+                format!(
+                    "Cannot read the root certificate file `{}` (sslrootcert/sslcert): {e}",
+                    path.display()
+                ),
             )
         })?;
         let mut added = 0;
@@ -75,13 +84,19 @@ fn root_store(spec: &ConnectionSpec) -> Result<RootCertStore> {
             let cert = cert.map_err(|e| {
                 DoctorError::new(
                     ErrorCode::Tls,
-                    format!("The root certificate file `{}` is not valid PEM: {e}", path.display()),
+                    format!(
+                        "The root certificate file `{}` is not valid PEM: {e}",
+                        path.display()
+                    ),
                 )
             })?;
             roots.add(cert).map_err(|e| {
                 DoctorError::new(
                     ErrorCode::Tls,
-                    format!("The root certificate file `{}` holds an unusable certificate: {e}", path.display()),
+                    format!(
+                        "The root certificate file `{}` holds an unusable certificate: {e}",
+                        path.display()
+                    ),
                 )
             })?;
             added += 1;
@@ -89,7 +104,10 @@ fn root_store(spec: &ConnectionSpec) -> Result<RootCertStore> {
         if added == 0 {
             return Err(DoctorError::new(
                 ErrorCode::Tls,
-                format!("The root certificate file `{}` holds no PEM certificate.", path.display()),
+                format!(
+                    "The root certificate file `{}` holds no PEM certificate.",
+                    path.display()
+                ),
             ));
         }
     }
@@ -119,7 +137,12 @@ impl ServerCertVerifier for AcceptAnyCertificate {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
     }
 
     fn verify_tls13_signature(
@@ -128,7 +151,12 @@ impl ServerCertVerifier for AcceptAnyCertificate {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
@@ -152,10 +180,13 @@ impl ServerCertVerifier for WebPki {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> std::result::Result<ServerCertVerified, rustls::Error> {
-        match self
-            .inner
-            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
-        {
+        match self.inner.verify_server_cert(
+            end_entity,
+            intermediates,
+            server_name,
+            ocsp_response,
+            now,
+        ) {
             Err(rustls::Error::InvalidCertificate(
                 CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
             )) if !self.check_name => Ok(ServerCertVerified::assertion()),

@@ -8,8 +8,9 @@
 //     compile schema_engine_bg.wasm ourselves (once per process), instantiate it with the import
 //     object { './schema_engine_bg.js': <the glue module> }, then __wbg_set_wasm + __wbindgen_start.
 //     The glue module keeps the instance in a module-level variable: ONE instance per process,
-//     shared by every open PrismaEngine. The glue is an ES module and only exports
-//     "./schema_engine_bg" (no ".js" subpath), so it is loaded with import().
+//     shared by every open PrismaEngine (after a wasm panic, engines opened later get a new
+//     instance with a new copy of the glue). The glue is an ES module and the package only
+//     exports "./schema_engine_bg" (no ".js" subpath), so it is resolved that way and import()ed.
 //   - database access goes through @prisma/adapter-pg (PrismaPg) bound with
 //     bindMigrationAwareSqlAdapterFactory, like the Prisma CLI does when an adapter is configured.
 //     We hand PrismaPg our own pg.Pool so close() can end it (the engine never disposes it).
@@ -45,12 +46,28 @@
 //                at schema-engine/schema-engine-wasm/src/wasm/engine.rs:167
 //
 // The SQLSTATE is NOT in these logs (in either mode). The second line depends on how adapter-pg
-// maps the SQLSTATE: unmapped codes become kind "postgres" and read
-// `Error querying the database: ERROR: <postgres message>`; mapped codes (42P01, 42703, 23505,
-// 23502, 23503, 22P02, 22001, 22003, 40001, 3D000, 28P01, ...) read as quaint's own sentence
-// (see test logs / the report). The native CLI binary instead stores the P3018 text
-// (`A migration failed to apply. ... Database error code: 42704 ...`): that shape cannot be
-// produced by this harness.
+// maps the SQLSTATE (its convertDriverError): unmapped codes become kind "postgres" and read
+// `Error querying the database: ERROR: <postgres message>` (42704 above, 42P07
+// `... ERROR: relation "A" already exists`, 42601 `... ERROR: syntax error at or near ";"`);
+// mapped codes read as quaint's own sentence, without the Postgres text:
+//   42P01  `No such table: Nope`
+//   42703  `Error accessing result set, column not found: zz of relation A`
+//   23505  `Unique constraint failed: A_pkey`
+// (also mapped: 23502, 23503, 23001, 22P02, 22001, 22003, 40001, 40P01, 3D000, 28000, 28P01,
+// 42P04, 53300). The native CLI binary instead stores the P3018 text (`A migration failed to
+// apply. ... Database error code: 42704 ...`): that shape cannot be produced by this harness.
+//
+// The advisory lock (72707369): the engine takes it with `SELECT pg_advisory_lock(72707369)` on
+// whichever pool connection runs it and never unlocks; the lock lives as long as that connection.
+// So an open PrismaEngine keeps holding it after applyMigrations/markMigration* returned, until
+// close() (or until a query fails on that connection: pg-pool destroys a client whose
+// pool.query() failed, e.g. the failing migration script (both modes) or the probe of a missing
+// ledger). Close engines before the doctor takes the lock, or it will wait for them.
+//
+// Connection failures surface at open() as errors WITHOUT a code, messages like
+// "Authentication failed against database server, the provided database credentials for
+// `postgres` are not valid. ...", "Can't reach database server at `127.0.0.1:1` ...",
+// "Database `x` does not exist".
 //
 // Errors: the wasm engine rejects with an Error named "SchemaConnectorError". User-facing errors
 // (P3009, P3008, P3011, P3012, P3017, P3019, ...) carry the Prisma code in an own `code` property
@@ -59,13 +76,13 @@
 // `code = 'P3018'` with `codeSynthesized = true` and `migrationName` for those, keeping the
 // engine's message untouched.
 
-const fs = require('node:fs');
 const fsp = require('node:fs/promises');
 const path = require('node:path');
+const { pathToFileURL } = require('node:url');
 const pg = require('pg');
 const { PrismaPg } = require('@prisma/adapter-pg');
 const { bindMigrationAwareSqlAdapterFactory } = require('@prisma/driver-adapter-utils');
-const { parseUrl } = require('./postgres');
+const { parseUrl, searchPathOption } = require('./postgres');
 
 const FILTERS = Object.freeze({ externalTables: [], externalEnums: [] });
 const LOCKFILE_NAME = 'migration_lock.toml';
@@ -97,7 +114,11 @@ async function loadRuntime() {
       }
       if (!compiled) compiled = fsp.readFile(wasmPath()).then((bytes) => WebAssembly.compile(bytes));
       const mod = await compiled;
-      const bg = await import('@prisma/schema-engine-wasm/schema_engine_bg');
+      // A fresh copy of the glue per instance (the query string makes a new ES module instance):
+      // the glue caches views of the instance's memory, so a replacement instance (after a
+      // panic) must not share it with the dead one.
+      const gluePath = require.resolve('@prisma/schema-engine-wasm/schema_engine_bg');
+      const bg = await import(`${pathToFileURL(gluePath).href}?instance=${instanceCounter + 1}`);
       // The engine arms a 10 s setTimeout for every advisory-lock wait (tokio::time::timeout) and
       // never clears it (the glue imports no clearTimeout): left as is, each deploy/resolve keeps
       // the process alive 10 s after the test is done. Hand it unref'd timers instead.
@@ -114,7 +135,8 @@ async function loadRuntime() {
       const instance = new WebAssembly.Instance(mod, { './schema_engine_bg.js': imports });
       bg.__wbg_set_wasm(instance.exports);
       instance.exports.__wbindgen_start();
-      return { bg, instanceId: ++instanceCounter };
+      instanceCounter += 1;
+      return { bg, instanceId: instanceCounter };
     })();
     runtime.catch(() => {
       runtime = null;
@@ -203,7 +225,7 @@ function poolConfigFromUrl(url) {
   };
   const schema = p.params.schema || undefined;
   const options = [];
-  if (schema) options.push(`-c search_path="${schema.replace(/"/g, '""')}"`);
+  if (schema) options.push(searchPathOption(schema));
   if (p.params.options) options.push(p.params.options);
   if (options.length) cfg.options = options.join(' ');
   const ct = p.params.connect_timeout !== undefined ? Number(p.params.connect_timeout) : 5;
@@ -259,7 +281,7 @@ class PrismaEngine {
       logs.push(line);
       if (logs.length > 500) logs.shift();
     };
-    const schemaText = schema || DEFAULT_SCHEMA_TEXT;
+    const schemaText = schema ? withDatasource(schema) : DEFAULT_SCHEMA_TEXT;
     let engine;
     try {
       engine = await bg.SchemaEngine.new({ datamodels: [['schema.prisma', schemaText]] }, logFn, bound);
@@ -366,8 +388,16 @@ class PrismaEngine {
   }
 }
 
+/**
+ * Schema text as this (Prisma 7 line) engine accepts it: a postgresql datasource is added when
+ * missing, and the Prisma 5/6 datasource URL properties (`url`, `directUrl`, `shadowDatabaseUrl`),
+ * which it rejects with P1012, are dropped, so a Prisma 6 project's schema.prisma can be diffed.
+ */
 function withDatasource(text) {
-  return /\bdatasource\s+\w+\s*\{/.test(text) ? text : DEFAULT_SCHEMA_TEXT + '\n' + text;
+  if (!/\bdatasource\s+\w+\s*\{/.test(text)) return DEFAULT_SCHEMA_TEXT + '\n' + text;
+  return text.replace(/(\bdatasource\s+\w+\s*\{)([^}]*)(\})/, (_, open, body, close) =>
+    open + body.split('\n').filter((l) => !/^\s*(url|directUrl|shadowDatabaseUrl)\s*=/.test(l)).join('\n') + close,
+  );
 }
 
 module.exports = {

@@ -162,7 +162,7 @@ async function startPostgres(opts = {}) {
       onError: keepLog,
     });
     try {
-      if (attempt === 0 && !fs.existsSync(path.join(dataDir, 'PG_VERSION'))) {
+      if (!fs.existsSync(path.join(dataDir, 'PG_VERSION'))) {
         await server.initialise();
       }
       await server.start().catch((e) => {
@@ -312,6 +312,15 @@ function quoteIdent(name) {
 }
 
 /**
+ * The libpq `options` startup value that sets search_path to `schema` (what the native engine
+ * does for `?schema=`): `-c search_path="name"`, with spaces and backslashes escaped for the
+ * server's options splitting.
+ */
+function searchPathOption(schema) {
+  return ('-c search_path=' + quoteIdent(schema)).replace(/[\\ ]/g, (c, i) => (i < 3 ? c : '\\' + c));
+}
+
+/**
  * Creates a fresh uniquely named database on the test server.
  * @param {string} [prefix='pmd']
  * @returns {Promise<{ name: string, server: object,
@@ -340,7 +349,7 @@ async function createDatabase(prefix = 'pmd') {
     },
     /** A connected pg.Client to this database (caller ends it); `schema` sets its search_path. */
     async connect(opts = {}) {
-      const extra = opts.schema ? { options: `-c search_path=${quoteIdent(opts.schema)}` } : {};
+      const extra = opts.schema ? { options: searchPathOption(opts.schema) } : {};
       const c = new pg.Client(pgConfig(server, name, extra));
       await c.connect();
       return c;
@@ -377,5 +386,6 @@ module.exports = {
   parseUrl,
   redactUrl,
   quoteIdent,
+  searchPathOption,
   DEFAULT_PASSWORD,
 };

@@ -24,7 +24,9 @@ pub async fn acquire(client: &Client, timeout: Duration) -> Result<()> {
             .batch_execute(&format!("SET lock_timeout = {ms}"))
             .await?;
         let result = client
-            .simple_query(&format!("SELECT pg_advisory_lock({PRISMA_ADVISORY_LOCK_ID})"))
+            .simple_query(&format!(
+                "SELECT pg_advisory_lock({PRISMA_ADVISORY_LOCK_ID})"
+            ))
             .await;
         client.batch_execute("RESET lock_timeout").await?;
         result.map(|_| ())
@@ -41,7 +43,10 @@ pub async fn acquire(client: &Client, timeout: Duration) -> Result<()> {
     };
     match tokio::time::timeout(timeout + Duration::from_secs(5), attempt).await {
         Err(_) => Err(timed_out()),
-        Ok(Err(e)) if e.as_db_error().is_some_and(|db| db.code().code() == "55P03") => {
+        Ok(Err(e))
+            if e.as_db_error()
+                .is_some_and(|db| db.code().code() == "55P03") =>
+        {
             Err(timed_out().with_source(e))
         }
         Ok(Err(e)) => Err(DoctorError::database("taking Prisma's advisory lock", e)),
@@ -51,7 +56,9 @@ pub async fn acquire(client: &Client, timeout: Duration) -> Result<()> {
 
 pub async fn release(client: &Client) -> Result<()> {
     client
-        .simple_query(&format!("SELECT pg_advisory_unlock({PRISMA_ADVISORY_LOCK_ID})"))
+        .simple_query(&format!(
+            "SELECT pg_advisory_unlock({PRISMA_ADVISORY_LOCK_ID})"
+        ))
         .await
         .map(|_| ())
         .map_err(|e| DoctorError::database("releasing Prisma's advisory lock", e))

@@ -94,12 +94,16 @@ pub fn plan_applied(
             if mine.iter().any(|r| r.finished_at.is_some()) {
                 return Err(DoctorError::new(
                     ErrorCode::P3008,
-                    format!("The migration `{name}` is already recorded as applied in the database."),
+                    format!(
+                        "The migration `{name}` is already recorded as applied in the database."
+                    ),
                 ));
             }
-            plan.extend(mine.iter().filter(|r| r.is_failed()).map(|r| PlannedChange::MarkRolledBack {
-                id: r.id.clone(),
-                migration_name: name.clone(),
+            plan.extend(mine.iter().filter(|r| r.is_failed()).map(|r| {
+                PlannedChange::MarkRolledBack {
+                    id: r.id.clone(),
+                    migration_name: name.clone(),
+                }
             }));
         }
     }
@@ -136,7 +140,9 @@ pub fn plan_rolled_back(rows: Option<&[LedgerRow]>, name: &str) -> Result<Vec<Pl
     if mine.iter().all(|r| r.finished_at.is_some()) {
         return Err(DoctorError::new(
             ErrorCode::P3012,
-            format!("Migration `{name}` cannot be rolled back because it is not in a failed state."),
+            format!(
+                "Migration `{name}` cannot be rolled back because it is not in a failed state."
+            ),
         ));
     }
     Ok(mine
@@ -161,7 +167,12 @@ pub fn lock_timeout(options: &Options) -> Duration {
         .unwrap_or(lock::DEFAULT_LOCK_TIMEOUT)
 }
 
-pub async fn resolve(options: &Options, migration: &str, resolve_as: ResolveAs, dry_run: bool) -> Result<ResolveOutcome> {
+pub async fn resolve(
+    options: &Options,
+    migration: &str,
+    resolve_as: ResolveAs,
+    dry_run: bool,
+) -> Result<ResolveOutcome> {
     validate_migration_name(migration)?;
     let (_, _, local) = crate::diagnose::prepare(options)?;
     // Checks Prisma makes before touching the database.
@@ -205,7 +216,10 @@ async fn resolve_locked(
     let rows = ledger::read_rows(&session.conn.client, &schema).await?;
     let plan = match resolve_as {
         ResolveAs::Applied => {
-            let local = session.local.get(migration).ok_or_else(|| migration_not_found(migration))?;
+            let local = session
+                .local
+                .get(migration)
+                .ok_or_else(|| migration_not_found(migration))?;
             plan_applied(rows.as_deref(), local, now())?
         }
         ResolveAs::RolledBack => plan_rolled_back(rows.as_deref(), migration)?,
@@ -226,7 +240,9 @@ pub async fn write_plan(session: &mut Session, schema: &str, plan: &[PlannedChan
     for change in plan {
         match change {
             PlannedChange::CreateTable => ledger::create_table(&tx, schema).await?,
-            PlannedChange::MarkRolledBack { id, .. } => ledger::mark_rolled_back(&tx, schema, id, now()).await?,
+            PlannedChange::MarkRolledBack { id, .. } => {
+                ledger::mark_rolled_back(&tx, schema, id, now()).await?
+            }
             PlannedChange::InsertApplied(row) => ledger::insert_applied(&tx, schema, row).await?,
         }
     }
@@ -264,14 +280,23 @@ mod tests {
 
     #[test]
     fn applied_rolls_back_failed_rows_and_inserts_a_finished_row() {
-        let rows = vec![row("a", false, false), row("a", false, true), row("b", false, false)];
+        let rows = vec![
+            row("a", false, false),
+            row("a", false, true),
+            row("b", false, false),
+        ];
         let plan = plan_applied(Some(&rows), &local("a"), now()).unwrap();
         assert_eq!(plan.len(), 2);
         assert_eq!(
             plan[0],
-            PlannedChange::MarkRolledBack { id: rows[0].id.clone(), migration_name: "a".into() }
+            PlannedChange::MarkRolledBack {
+                id: rows[0].id.clone(),
+                migration_name: "a".into()
+            }
         );
-        let PlannedChange::InsertApplied(new) = &plan[1] else { panic!("{plan:?}") };
+        let PlannedChange::InsertApplied(new) = &plan[1] else {
+            panic!("{plan:?}")
+        };
         assert_eq!(new.checksum, checksum(b"CREATE TABLE t (id int);"));
         assert_eq!(new.logs.as_deref(), Some(""));
         assert_eq!(new.applied_steps_count, 0);
@@ -281,17 +306,31 @@ mod tests {
     #[test]
     fn applied_errors_like_prisma() {
         let rows = vec![row("a", true, false)];
-        assert_eq!(plan_applied(Some(&rows), &local("a"), now()).unwrap_err().code, ErrorCode::P3008);
+        assert_eq!(
+            plan_applied(Some(&rows), &local("a"), now())
+                .unwrap_err()
+                .code,
+            ErrorCode::P3008
+        );
         let plan = plan_applied(None, &local("a"), now()).unwrap();
         assert_eq!(plan[0], PlannedChange::CreateTable);
     }
 
     #[test]
     fn rolled_back_errors_like_prisma() {
-        assert_eq!(plan_rolled_back(Some(&[]), "a").unwrap_err().code, ErrorCode::P3011);
-        assert_eq!(plan_rolled_back(None, "a").unwrap_err().code, ErrorCode::P3011);
+        assert_eq!(
+            plan_rolled_back(Some(&[]), "a").unwrap_err().code,
+            ErrorCode::P3011
+        );
+        assert_eq!(
+            plan_rolled_back(None, "a").unwrap_err().code,
+            ErrorCode::P3011
+        );
         let finished = vec![row("a", true, false)];
-        assert_eq!(plan_rolled_back(Some(&finished), "a").unwrap_err().code, ErrorCode::P3012);
+        assert_eq!(
+            plan_rolled_back(Some(&finished), "a").unwrap_err().code,
+            ErrorCode::P3012
+        );
         let already = vec![row("a", false, true)];
         assert_eq!(plan_rolled_back(Some(&already), "a").unwrap(), vec![]);
         let failed = vec![row("a", true, true), row("a", false, false)];
@@ -300,8 +339,14 @@ mod tests {
 
     #[test]
     fn names_are_folder_names() {
-        assert_eq!(validate_migration_name("").unwrap_err().code, ErrorCode::InvalidArg);
-        assert_eq!(validate_migration_name("../x").unwrap_err().code, ErrorCode::InvalidArg);
+        assert_eq!(
+            validate_migration_name("").unwrap_err().code,
+            ErrorCode::InvalidArg
+        );
+        assert_eq!(
+            validate_migration_name("../x").unwrap_err().code,
+            ErrorCode::InvalidArg
+        );
         assert!(validate_migration_name("20240101_init").is_ok());
     }
 }

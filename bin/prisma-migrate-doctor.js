@@ -1,0 +1,195 @@
+#!/usr/bin/env node
+'use strict'
+// CLI: diagnose (default) | resolve --applied NAME | --rolled-back NAME | heal.
+// Exit codes: 0 deploy can proceed; 1 blocked or refused; 2 usage, config or connection error.
+
+const { parseArgs } = require('node:util')
+const path = require('node:path')
+
+const USAGE = `Usage: prisma-migrate-doctor [diagnose|resolve|heal] [options]
+
+Commands:
+  diagnose                      Explain why \`prisma migrate deploy\` is blocked (default). Never writes.
+  resolve --applied NAME        Record NAME as applied, exactly like \`prisma migrate resolve --applied\`.
+  resolve --rolled-back NAME    Record NAME's failed rows as rolled back, like \`prisma migrate resolve --rolled-back\`.
+  heal                          Resolve failed migrations only where the evidence proves it safe.
+
+Options:
+  --url URL                     Database URL (default: DATABASE_URL, from the environment or .env)
+  --schema PATH                 Path to schema.prisma (the migrations folder is beside it)
+  --migrations-dir PATH         Migrations folder (default: prisma/migrations)
+  --cwd PATH                    Project root (default: the current directory)
+  --dry-run                     Show what resolve/heal would write; write nothing
+  --allow LIST                  heal: comma-separated actions heal may take (retry,mark-applied,complete,revert)
+  --lock-timeout MS             How long to wait for Prisma's advisory lock (default 10000)
+  --connect-timeout MS          Connection timeout (default: the URL's connect_timeout, else 5000)
+  --json                        Print one JSON document on stdout
+  --if-configured               For install hooks: no URL or no reachable server -> one line, exit 0
+  --strict                      Keep configuration/connection failures fatal (default)
+  -h, --help                    Show this help
+  -v, --version                 Show the version
+
+Exit codes: 0 deploy can proceed, 1 blocked or refused, 2 usage/config/connection error.`
+
+const SETUP_CODES = new Set([
+  'P1000', 'P1001', 'P1003', 'P1011', 'E_CONFIG', 'E_INVALID_ARG', 'E_TLS', 'E_UNSUPPORTED_PROVIDER', 'E_IO',
+  'E_DATABASE', 'E_INTERNAL',
+])
+// Failures that mean "nothing to do here" for a hook run with --if-configured.
+const NOT_CONFIGURED_CODES = new Set(['E_CONFIG', 'P1001'])
+
+function colours(stream) {
+  const on = Boolean(stream.isTTY) && !('NO_COLOR' in process.env) && process.env.TERM !== 'dumb'
+  const paint = (code) => (text) => (on ? `\u001b[${code}m${text}\u001b[0m` : text)
+  return { red: paint('31'), green: paint('32'), yellow: paint('33'), bold: paint('1'), dim: paint('2') }
+}
+
+function parse(argv) {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      url: { type: 'string' },
+      schema: { type: 'string' },
+      'migrations-dir': { type: 'string' },
+      cwd: { type: 'string' },
+      applied: { type: 'string' },
+      'rolled-back': { type: 'string' },
+      'dry-run': { type: 'boolean', default: false },
+      allow: { type: 'string' },
+      'lock-timeout': { type: 'string' },
+      'connect-timeout': { type: 'string' },
+      json: { type: 'boolean', default: false },
+      'if-configured': { type: 'boolean', default: false },
+      strict: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+      version: { type: 'boolean', short: 'v', default: false },
+    },
+  })
+  if (positionals.length > 1) throw usageError(`Unexpected argument: ${positionals[1]}`)
+  const command = positionals[0] ?? 'diagnose'
+  if (!['diagnose', 'resolve', 'heal'].includes(command)) throw usageError(`Unknown command: ${command}`)
+  return { command, values }
+}
+
+function usageError(message) {
+  const err = new Error(message)
+  err.code = 'E_USAGE'
+  return err
+}
+
+function milliseconds(value, flag) {
+  if (value === undefined) return undefined
+  if (!/^\d+$/.test(value)) throw usageError(`${flag} takes a number of milliseconds, not "${value}"`)
+  return Number(value)
+}
+
+function options(values) {
+  const opts = {}
+  if (values.url !== undefined) opts.url = values.url
+  if (values.schema !== undefined) opts.schema = values.schema
+  if (values['migrations-dir'] !== undefined) opts.migrationsDir = values['migrations-dir']
+  if (values.cwd !== undefined) opts.cwd = path.resolve(values.cwd)
+  const lock = milliseconds(values['lock-timeout'], '--lock-timeout')
+  if (lock !== undefined) opts.lockTimeoutMs = lock
+  const connect = milliseconds(values['connect-timeout'], '--connect-timeout')
+  if (connect !== undefined) opts.connectTimeoutMs = connect
+  return opts
+}
+
+async function run(argv, { stdout = process.stdout, stderr = process.stderr } = {}) {
+  let parsed
+  const c = colours(stdout)
+  try {
+    parsed = parse(argv)
+  } catch (err) {
+    stderr.write(`prisma-migrate-doctor: ${err.message}\n\n${USAGE}\n`)
+    return 2
+  }
+  const { command, values } = parsed
+  if (values.help) {
+    stdout.write(`${USAGE}\n`)
+    return 0
+  }
+  if (values.version) {
+    stdout.write(`${require('../package.json').version}\n`)
+    return 0
+  }
+  const doctor = require('../lib/index.js')
+  try {
+    const opts = options(values)
+    if (command === 'diagnose') {
+      const d = await doctor.diagnose(opts)
+      if (values.json) stdout.write(`${JSON.stringify(d, null, 2)}\n`)
+      else stdout.write(paintSummary(d.summary, c))
+      return d.blocked ? 1 : 0
+    }
+    if (command === 'resolve') {
+      const applied = values.applied
+      const rolledBack = values['rolled-back']
+      if ((applied === undefined) === (rolledBack === undefined)) {
+        throw usageError('resolve needs exactly one of --applied NAME or --rolled-back NAME')
+      }
+      const outcome = await doctor.resolve({
+        ...opts,
+        migration: applied ?? rolledBack,
+        as: applied !== undefined ? 'applied' : 'rolled-back',
+        dryRun: values['dry-run'],
+      })
+      if (values.json) stdout.write(`${JSON.stringify(outcome, null, 2)}\n`)
+      else stdout.write(outcome.summary)
+      return 0
+    }
+    if (typeof doctor.heal !== 'function') throw usageError('heal is not available in this build')
+    const allow = values.allow === undefined ? undefined : values.allow.split(',').map((s) => s.trim()).filter(Boolean)
+    const outcome = await doctor.heal({ ...opts, dryRun: values['dry-run'], ...(allow ? { allow } : {}) })
+    if (values.json) stdout.write(`${JSON.stringify(outcome, null, 2)}\n`)
+    else stdout.write(paintSummary(outcome.summary, c))
+    return outcome.blocked ? 1 : 0
+  } catch (err) {
+    const code = err.code ?? 'E_INTERNAL'
+    if (values['if-configured'] && !values.strict && NOT_CONFIGURED_CODES.has(code)) {
+      stderr.write(`prisma-migrate-doctor: skipped (${code}): ${firstLine(err.message)}\n`)
+      return 0
+    }
+    if (values.json) stdout.write(`${JSON.stringify({ error: { code, message: err.message } }, null, 2)}\n`)
+    const ce = colours(stderr)
+    stderr.write(`${ce.red(`Error ${code}`)}: ${err.message}\n`)
+    if (code === 'E_USAGE') {
+      stderr.write(`\n${USAGE}\n`)
+      return 2
+    }
+    return SETUP_CODES.has(code) ? 2 : 1
+  }
+}
+
+function firstLine(text) {
+  return String(text).split('\n')[0]
+}
+
+function paintSummary(summary, c) {
+  return summary
+    .split('\n')
+    .map((line) => {
+      if (line.startsWith('BLOCKED') || line.startsWith('REFUSED')) return c.red(c.bold(line))
+      if (line.startsWith('OK') || line.startsWith('HEALED')) return c.green(c.bold(line))
+      if (line.startsWith('✗')) return c.red(line)
+      if (/^\s+\[warning\]/.test(line)) return c.yellow(line)
+      return line
+    })
+    .join('\n')
+}
+
+module.exports = { run }
+
+if (require.main === module) {
+  run(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code
+    },
+    (err) => {
+      process.stderr.write(`prisma-migrate-doctor: internal error: ${err && err.message}\n`)
+      process.exitCode = 2
+    },
+  )
+}
