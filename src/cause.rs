@@ -11,5 +11,5 @@ pub fn extract_sqlstate(logs: &str) -> Option<String> {
 
 pub fn extract_database_error(logs: &str) -> Option<String> {
     logs.lines()
-        .find_map(|l| l.trim().strip_prefix("ERROR: ").map(str::to_string))
+        .find_map(|l| l.split_once("ERROR: ").map(|(_, m)| m.trim().to_string()))
 }

@@ -100,37 +100,41 @@ pub async fn read_rows(
 pub struct Classification {
     /// Indices into the rows, `started_at` order; one migration may fail more than once.
     pub failed_rows: Vec<usize>,
-    /// Local migrations whose first row by name has another checksum (status's rule).
+    /// Local migrations whose first live (not rolled back) row has another checksum.
     pub edited: Vec<String>,
     /// Local migrations deploy would apply: no row of that name that is not rolled back.
     pub unapplied: Vec<String>,
-    /// Names recorded in the ledger with no local folder, first-seen order, no repeats.
+    /// Names of live rows with no local folder, first-seen order, no repeats.
     pub missing_locally: Vec<String>,
     /// Local migrations recorded as finished and not rolled back.
     pub applied: Vec<String>,
 }
 
 pub fn classify(local: &LocalMigrations, rows: &[LedgerRow]) -> Classification {
+    // The engine (checked against the 8.x schema engine) disregards rolled-back rows everywhere
+    // but in deploy's re-apply rule, which is the same thing: a rolled-back row does not count.
+    let live = || rows.iter().filter(|r| r.rolled_back_at.is_none());
     let mut c = Classification::default();
     for migration in &local.migrations {
-        let mut by_name = rows.iter().filter(|r| r.migration_name == migration.name);
-        if let Some(first) = by_name.clone().next() {
-            if !migration.matches_checksum(&first.checksum) {
-                c.edited.push(migration.name.clone());
+        let mut by_name = live().filter(|r| r.migration_name == migration.name);
+        match by_name.next() {
+            None => c.unapplied.push(migration.name.clone()),
+            Some(first) => {
+                if !migration.matches_checksum(&first.checksum) {
+                    c.edited.push(migration.name.clone());
+                }
+                if first.finished_at.is_some() || by_name.any(|r| r.finished_at.is_some()) {
+                    c.applied.push(migration.name.clone());
+                }
             }
-        }
-        if !by_name.clone().any(|r| r.rolled_back_at.is_none()) {
-            c.unapplied.push(migration.name.clone());
-        }
-        if by_name.any(|r| r.finished_at.is_some() && r.rolled_back_at.is_none()) {
-            c.applied.push(migration.name.clone());
         }
     }
     for (index, row) in rows.iter().enumerate() {
         if row.is_failed() {
             c.failed_rows.push(index);
         }
-        if local.get(&row.migration_name).is_none()
+        if row.rolled_back_at.is_none()
+            && local.get(&row.migration_name).is_none()
             && !c.missing_locally.contains(&row.migration_name)
         {
             c.missing_locally.push(row.migration_name.clone());
@@ -248,13 +252,15 @@ mod tests {
         let l = local(&[("1_a", "A"), ("2_b", "B2"), ("3_c", "C"), ("4_d", "D")]);
         let rows = vec![
             row("1_a", "A", 0, true, false),
+            row("2_b", "B0", 0, false, true), // an earlier rolled-back attempt does not count
             row("2_b", "B", 1, false, false), // failed, then the script was edited
             row("2_b", "B", 2, false, false), // failed twice
             row("3_c", "C", 3, false, true),  // rolled back only: deploy re-applies it
             row("0_gone", "X", 4, true, false), // not on disk any more
+            row("0_old", "X", 5, false, true), // rolled back and deleted: forgotten
         ];
         let c = classify(&l, &rows);
-        assert_eq!(c.failed_rows, vec![1, 2]);
+        assert_eq!(c.failed_rows, vec![2, 3]);
         assert_eq!(c.edited, vec!["2_b"]);
         assert_eq!(c.unapplied, vec!["3_c", "4_d"]);
         assert_eq!(c.missing_locally, vec!["0_gone"]);

