@@ -14,6 +14,7 @@ pub mod local;
 pub mod project;
 pub mod report;
 pub mod tls;
+pub mod verdict;
 
 #[cfg(feature = "node")]
 mod binding;

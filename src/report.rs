@@ -264,3 +264,93 @@ pub fn render_diagnosis(d: &Diagnosis) -> String {
     }
     out
 }
+
+/// What the live catalog says about one statement of a failed migration.
+#[cfg_attr(feature = "node", napi(string_enum = "kebab-case"))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    /// Every change the statement makes is in the database, with the statement's shape.
+    Present,
+    /// None of its changes are in the database.
+    Absent,
+    /// Its object exists with another shape (type, nullability, columns, kind).
+    Conflicting,
+    /// Data changes, DO blocks and anything not parsed with confidence: never guessed.
+    Unverifiable,
+}
+
+#[cfg_attr(feature = "node", napi(object))]
+#[derive(Debug, Clone)]
+pub struct StatementEvidence {
+    pub index: u32,
+    pub sql: String,
+    pub effect: Effect,
+    /// Why it is unverifiable or conflicting, or which part is missing.
+    pub detail: Option<String>,
+    /// `IF NOT EXISTS` / `OR REPLACE` / `IF EXISTS`: present either way, so it proves nothing.
+    pub idempotent: bool,
+    /// BEGIN / COMMIT / ROLLBACK / SAVEPOINT in the script itself.
+    pub transaction_control: bool,
+    /// Why it cannot run inside a transaction block (CONCURRENTLY, VACUUM, ...), if so.
+    pub non_transactional: Option<String>,
+}
+
+#[cfg_attr(feature = "node", napi(string_enum = "kebab-case"))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Every verifiable change is absent.
+    NotApplied,
+    /// Every change is present with the right shape.
+    FullyApplied,
+    /// Some changes are present, some absent.
+    PartiallyApplied,
+    /// An object exists with another shape than the migration creates.
+    Conflicting,
+    /// Too much cannot be verified to decide.
+    Unknown,
+}
+
+#[cfg_attr(feature = "node", napi(string_enum = "kebab-case"))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Mark rolled back; the next deploy runs the script again.
+    Retry,
+    /// Mark applied: every change is already in the database.
+    MarkApplied,
+    /// Run the missing statements, then mark applied.
+    Complete,
+    /// Undo the statements that ran, then mark rolled back.
+    Revert,
+    /// The script is wrong for this database: fix it, then retry.
+    FixScript,
+    /// The data blocks the script (duplicates, NULLs, orphans): fix the data, then retry.
+    FixData,
+    /// Needs a person: the evidence does not support an automatic choice.
+    Manual,
+}
+
+#[cfg_attr(feature = "node", napi(string_enum = "kebab-case"))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Execution {
+    /// The native engine ran the script as one implicit transaction: a failure left no trace.
+    AllOrNothing,
+    /// Statements ran one by one (driver adapters, or the script's own COMMITs): earlier ones may persist.
+    StatementByStatement,
+    /// The logs do not say which engine ran it.
+    Unknown,
+}
+
+/// Why the migration failed, named.
+#[cfg_attr(feature = "node", napi(object))]
+#[derive(Debug, Clone)]
+pub struct CauseInfo {
+    /// Stable identifier, e.g. `foreign-dialect`, `object-already-exists`, `lock-timeout`.
+    pub code: String,
+    pub title: String,
+    pub explanation: String,
+    pub fix: String,
+    /// A retry of the unchanged script may succeed (timeouts, deadlocks, lost connections).
+    pub transient: bool,
+    /// The object named by the error, when known.
+    pub object: Option<String>,
+}
