@@ -9,6 +9,21 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+export type Action = 'retry' | 'mark-applied' | 'complete' | 'revert' | 'fix-script' | 'fix-data' | 'manual'
+
+/** Why the migration failed, named. */
+export interface CauseInfo {
+  /** Stable identifier, e.g. `foreign-dialect`, `object-already-exists`, `lock-timeout`. */
+  code: string
+  title: string
+  explanation: string
+  fix: string
+  /** A retry of the unchanged script may succeed (timeouts, deadlocks, lost connections). */
+  transient: boolean
+  /** The object named by the error, when known. */
+  object?: string
+}
+
 /** Where the database is, without the password. */
 export interface DatabaseInfo {
   host: string
@@ -22,6 +37,18 @@ export interface DatabaseInfo {
   url: string
   /** Where the URL came from (option, environment variable, .env file, ...). */
   urlSource: string
+  /** The session is encrypted with TLS. */
+  tls: boolean
+  /** Where the migrations folder came from (option, config file, next to the schema, default). */
+  migrationsDirSource: string
+  /** The Prisma schema that was read (a file, or a folder of .prisma files), if any. */
+  schemaPath?: string
+  /** Where the schema location came from (option, config file, package.json, default). */
+  schemaSource?: string
+  /** The Prisma config file (prisma.config.ts & co) that was loaded, if any. */
+  configFile?: string
+  /** The .env files that were read, in precedence order (the real environment wins over all). */
+  envFiles: Array<string>
 }
 
 /**
@@ -70,7 +97,17 @@ export interface DoctorOptions {
   connectTimeoutMs?: number
   /** How long to wait for Prisma's advisory lock, in milliseconds; default 10000. */
   lockTimeoutMs?: number
+  /**
+   * A loaded Prisma config file (filled in by the JS wrapper, lib/config.js, from the project's
+   * own `@prisma/config`); explicit options win over it.
+   */
+  prismaConfig?: PrismaConfigInput
 }
+
+/** What the live catalog says about one statement of a failed migration. */
+export type Effect = 'present' | 'absent' | 'conflicting' | 'unverifiable'
+
+export type Execution = 'all-or-nothing' | 'statement-by-statement' | 'unknown'
 
 /** A failed row of `_prisma_migrations` and what we know about it. */
 export interface FailedMigration {
@@ -91,6 +128,18 @@ export interface FailedMigration {
    */
   scriptChanged?: boolean
   existsLocally: boolean
+  /** Why it failed, named, with the fix. */
+  cause: CauseInfo
+  /** How the script was run, read from the shape of `logs`. */
+  execution: Execution
+  executionNote: string
+  /** Each statement of the local migration.sql and what the live catalog says about it. */
+  statements: Array<StatementEvidence>
+  verdict: Verdict
+  verdictReason: string
+  /** What the evidence supports doing. */
+  action: Action
+  actionReason: string
   /** The commands that would resolve it, in order. */
   commands: Array<string>
 }
@@ -104,6 +153,64 @@ export interface Finding {
   migration?: string
 }
 
+/**
+ * Resolves failed migrations only where the evidence proves it safe; refuses and explains
+ * everything else. Meant for `prestart` hooks.
+ */
+export declare function heal(options?: HealOptions | undefined | null): Promise<HealOutcome>
+
+/**
+ * What `heal` may do; `complete` and `revert` are accepted and always refused with the
+ * statements to run by hand (heal does not run migration DDL).
+ */
+export type HealAllow = 'retry' | 'mark-applied' | 'complete' | 'revert'
+
+/** What heal decided for one failed migration. */
+export interface HealDecision {
+  migration: string
+  action: Action
+  /** The ledger was changed for it (or would be, for a dry run). */
+  resolved: boolean
+  /** Why heal acted, or why it refused. */
+  reason: string
+  /** What to run by hand when heal refused. */
+  commands: Array<string>
+  changes: Array<LedgerChange>
+}
+
+/** Options of `heal()`: the DoctorOptions plus the policy. */
+export interface HealOptions {
+  url?: string
+  cwd?: string
+  schema?: string
+  migrationsDir?: string
+  connectTimeoutMs?: number
+  lockTimeoutMs?: number
+  /** Plan only: report what heal would do, write nothing. */
+  dryRun?: boolean
+  /** What heal may do; default `['retry', 'mark-applied']`. */
+  allow?: Array<HealAllow>
+  /** Write even through a URL that looks like a transaction-mode pooler (default false). */
+  allowPooler?: boolean
+  /**
+   * A loaded Prisma config file (filled in by the JS wrapper, lib/config.js, from the project's
+   * own `@prisma/config`); explicit options win over it.
+   */
+  prismaConfig?: PrismaConfigInput
+}
+
+/** The result of `heal()`. */
+export interface HealOutcome {
+  dryRun: boolean
+  /** Deploy would still stop with P3009 after this heal (for a dry run: if the plan were carried out). */
+  blocked: boolean
+  locked: boolean
+  decisions: Array<HealDecision>
+  /** The diagnosis heal decided on (taken under the lock). */
+  diagnosis: Diagnosis
+  summary: string
+}
+
 export interface LedgerChange {
   kind: LedgerChangeKind
   migrationName: string
@@ -114,6 +221,21 @@ export interface LedgerChange {
 }
 
 export type LedgerChangeKind = 'create-table' | 'mark-rolled-back' | 'insert-applied'
+
+/**
+ * The values of a loaded Prisma config file (`prisma.config.ts` & co). Paths are absolute
+ * (`@prisma/config` resolves them against the file's folder). Filled in by `lib/config.js`.
+ */
+export interface PrismaConfigInput {
+  /** The config file that was loaded. */
+  file: string
+  /** Its `schema`: a schema file or a folder of `.prisma` files. */
+  schema?: string
+  /** Its `migrations.path`. */
+  migrationsPath?: string
+  /** Its `datasource.url` (a secret: never printed). */
+  datasourceUrl?: string
+}
 
 /**
  * Marks a migration applied or rolled back exactly as `prisma migrate resolve` does, under
@@ -137,6 +259,13 @@ export interface ResolveOptions {
   as: ResolveAs
   /** Plan only: return the ledger changes that would be made, write nothing. */
   dryRun?: boolean
+  /** Write even through a URL that looks like a transaction-mode pooler (default false). */
+  allowPooler?: boolean
+  /**
+   * A loaded Prisma config file (filled in by the JS wrapper, lib/config.js, from the project's
+   * own `@prisma/config`); explicit options win over it.
+   */
+  prismaConfig?: PrismaConfigInput
 }
 
 /** The result of `resolve()`. */
@@ -155,3 +284,19 @@ export interface ResolveOutcome {
 }
 
 export type Severity = 'error' | 'warning' | 'info'
+
+export interface StatementEvidence {
+  index: number
+  sql: string
+  effect: Effect
+  /** Why it is unverifiable or conflicting, or which part is missing. */
+  detail?: string
+  /** `IF NOT EXISTS` / `OR REPLACE` / `IF EXISTS`: present either way, so it proves nothing. */
+  idempotent: boolean
+  /** BEGIN / COMMIT / ROLLBACK / SAVEPOINT in the script itself. */
+  transactionControl: boolean
+  /** Why it cannot run inside a transaction block (CONCURRENTLY, VACUUM, ...), if so. */
+  nonTransactional?: string
+}
+
+export type Verdict = 'not-applied' | 'fully-applied' | 'partially-applied' | 'conflicting' | 'unknown'

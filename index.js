@@ -835,8 +835,14 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.Action = nativeBinding.Action
 module.exports.diagnose = nativeBinding.diagnose
+module.exports.Effect = nativeBinding.Effect
+module.exports.Execution = nativeBinding.Execution
+module.exports.heal = nativeBinding.heal
+module.exports.HealAllow = nativeBinding.HealAllow
 module.exports.LedgerChangeKind = nativeBinding.LedgerChangeKind
 module.exports.resolve = nativeBinding.resolve
 module.exports.ResolveAs = nativeBinding.ResolveAs
 module.exports.Severity = nativeBinding.Severity
+module.exports.Verdict = nativeBinding.Verdict

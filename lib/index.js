@@ -35,4 +35,4 @@ module.exports = {
   diagnose: wrap(native.diagnose),
   resolve: wrap(native.resolve),
 }
-if (native.heal) module.exports.heal = wrap(native.heal)
+module.exports.heal = wrap(native.heal)

@@ -8,7 +8,7 @@ use napi_derive::napi;
 
 use crate::error::DoctorError;
 use crate::project::Options;
-use crate::report::{Diagnosis, ResolveAs, ResolveOutcome};
+use crate::report::{Diagnosis, HealAllow, HealOutcome, ResolveAs, ResolveOutcome};
 
 /// Where to look and how to connect. Every field is optional.
 #[napi(object)]
@@ -27,6 +27,9 @@ pub struct DoctorOptions {
     pub connect_timeout_ms: Option<u32>,
     /// How long to wait for Prisma's advisory lock, in milliseconds; default 10000.
     pub lock_timeout_ms: Option<u32>,
+    /// A loaded Prisma config file (filled in by the JS wrapper, lib/config.js, from the project's
+    /// own `@prisma/config`); explicit options win over it.
+    pub prisma_config: Option<crate::project::PrismaConfigInput>,
 }
 
 /// Options of `resolve()`: the DoctorOptions plus what to resolve.
@@ -44,37 +47,47 @@ pub struct ResolveOptions {
     pub r#as: ResolveAs,
     /// Plan only: return the ledger changes that would be made, write nothing.
     pub dry_run: Option<bool>,
+    /// Write even through a URL that looks like a transaction-mode pooler (default false).
+    pub allow_pooler: Option<bool>,
+    /// A loaded Prisma config file (filled in by the JS wrapper, lib/config.js, from the project's
+    /// own `@prisma/config`); explicit options win over it.
+    pub prisma_config: Option<crate::project::PrismaConfigInput>,
 }
 
-fn to_core(
-    url: Option<String>,
-    cwd: Option<String>,
-    schema: Option<String>,
-    migrations_dir: Option<String>,
-    connect_timeout_ms: Option<u32>,
-    lock_timeout_ms: Option<u32>,
-) -> Options {
-    Options {
-        url,
-        cwd: cwd.map(Into::into),
-        schema: schema.map(Into::into),
-        migrations_dir: migrations_dir.map(Into::into),
-        connect_timeout_ms,
-        lock_timeout_ms,
-    }
+/// Options of `heal()`: the DoctorOptions plus the policy.
+#[napi(object)]
+#[derive(Default)]
+pub struct HealOptions {
+    pub url: Option<String>,
+    pub cwd: Option<String>,
+    pub schema: Option<String>,
+    pub migrations_dir: Option<String>,
+    pub connect_timeout_ms: Option<u32>,
+    pub lock_timeout_ms: Option<u32>,
+    /// Plan only: report what heal would do, write nothing.
+    pub dry_run: Option<bool>,
+    /// What heal may do; default `['retry', 'mark-applied']`.
+    pub allow: Option<Vec<HealAllow>>,
+    /// Write even through a URL that looks like a transaction-mode pooler (default false).
+    pub allow_pooler: Option<bool>,
+    /// A loaded Prisma config file (filled in by the JS wrapper, lib/config.js, from the project's
+    /// own `@prisma/config`); explicit options win over it.
+    pub prisma_config: Option<crate::project::PrismaConfigInput>,
 }
 
-impl From<DoctorOptions> for Options {
-    fn from(o: DoctorOptions) -> Self {
-        to_core(
-            o.url,
-            o.cwd,
-            o.schema,
-            o.migrations_dir,
-            o.connect_timeout_ms,
-            o.lock_timeout_ms,
-        )
-    }
+macro_rules! core_options {
+    ($o:expr, $allow_pooler:expr) => {
+        Options {
+            url: $o.url,
+            cwd: $o.cwd.map(Into::into),
+            schema: $o.schema.map(Into::into),
+            migrations_dir: $o.migrations_dir.map(Into::into),
+            connect_timeout_ms: $o.connect_timeout_ms,
+            lock_timeout_ms: $o.lock_timeout_ms,
+            allow_pooler: $allow_pooler,
+            prisma_config: $o.prisma_config,
+        }
+    };
 }
 
 /// The one error mapping: code prefix + message with its cause chain.
@@ -89,30 +102,30 @@ fn to_napi_error(err: DoctorError) -> Error {
 /// and what would resolve it. Never writes.
 #[napi]
 pub async fn diagnose(options: Option<DoctorOptions>) -> Result<Diagnosis> {
-    let options: Options = options.unwrap_or_default().into();
-    crate::diagnose::diagnose(&options)
-        .await
-        .map_err(to_napi_error)
+    let o = options.unwrap_or_default();
+    let options = core_options!(o, false);
+    crate::diagnose::diagnose(&options).await.map_err(to_napi_error)
 }
 
 /// Marks a migration applied or rolled back exactly as `prisma migrate resolve` does, under
 /// Prisma's advisory lock, in one transaction.
 #[napi]
 pub async fn resolve(options: ResolveOptions) -> Result<ResolveOutcome> {
-    let core = to_core(
-        options.url,
-        options.cwd,
-        options.schema,
-        options.migrations_dir,
-        options.connect_timeout_ms,
-        options.lock_timeout_ms,
-    );
-    crate::action::resolve::resolve(
-        &core,
-        &options.migration,
-        options.r#as,
-        options.dry_run.unwrap_or(false),
-    )
-    .await
-    .map_err(to_napi_error)
+    let (migration, resolve_as, dry_run) = (options.migration.clone(), options.r#as, options.dry_run);
+    let core = core_options!(options, options.allow_pooler.unwrap_or(false));
+    crate::action::resolve::resolve(&core, &migration, resolve_as, dry_run.unwrap_or(false))
+        .await
+        .map_err(to_napi_error)
+}
+
+/// Resolves failed migrations only where the evidence proves it safe; refuses and explains
+/// everything else. Meant for `prestart` hooks.
+#[napi]
+pub async fn heal(options: Option<HealOptions>) -> Result<HealOutcome> {
+    let o = options.unwrap_or_default();
+    let (dry_run, allow) = (o.dry_run.unwrap_or(false), o.allow.clone());
+    let core = core_options!(o, o.allow_pooler.unwrap_or(false));
+    crate::action::heal::heal(&core, dry_run, allow.as_deref())
+        .await
+        .map_err(to_napi_error)
 }

@@ -3,8 +3,11 @@
 //! `Config` is built by hand. TLS follows libpq's sslmode semantics on rustls.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
+use tokio_postgres::tls::{MakeTlsConnect, TlsConnect};
 use tokio_postgres::{Client, NoTls};
 
 use crate::error::{DoctorError, ErrorCode, Result};
@@ -44,6 +47,42 @@ pub enum Endpoint {
     },
 }
 
+/// A TLS client certificate and its key.
+#[derive(Clone)]
+pub enum ClientIdentity {
+    /// A PKCS#12 archive (`sslidentity`) and its password (`sslpassword`, a secret).
+    Pkcs12 {
+        path: PathBuf,
+        password: Option<String>,
+    },
+    /// PEM certificate chain (`sslcert`) and private key (`sslkey`), as libpq takes them.
+    Pem { cert: PathBuf, key: PathBuf },
+}
+
+impl std::fmt::Debug for ClientIdentity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ClientIdentity::Pkcs12 { path, password } => f
+                .debug_struct("Pkcs12")
+                .field("path", path)
+                .field("password", &password.as_ref().map(|_| "<redacted>"))
+                .finish(),
+            ClientIdentity::Pem { cert, key } => f
+                .debug_struct("Pem")
+                .field("cert", cert)
+                .field("key", key)
+                .finish(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChannelBinding {
+    Disable,
+    Prefer,
+    Require,
+}
+
 /// Everything a Prisma PostgreSQL URL says. `Debug` never prints the password.
 #[derive(Clone)]
 pub struct ConnectionSpec {
@@ -58,6 +97,11 @@ pub struct ConnectionSpec {
     pub ssl_accept_strict: bool,
     /// `sslcert` (Prisma) or `sslrootcert` (libpq): a PEM file of trusted roots.
     pub root_cert: Option<PathBuf>,
+    /// A client certificate: `sslidentity` + `sslpassword` (Prisma, PKCS#12), or libpq's
+    /// `sslcert` + `sslkey` (PEM) when `sslkey` is given.
+    pub client_identity: Option<ClientIdentity>,
+    /// `channel_binding` (libpq): disable, prefer (default) or require.
+    pub channel_binding: ChannelBinding,
     pub connect_timeout: Option<Duration>,
     pub socket_timeout: Option<Duration>,
     pub application_name: Option<String>,
@@ -76,6 +120,9 @@ impl std::fmt::Debug for ConnectionSpec {
             .field("database", &self.database)
             .field("schema", &self.schema)
             .field("ssl_mode", &self.ssl_mode)
+            .field("root_cert", &self.root_cert)
+            .field("client_identity", &self.client_identity)
+            .field("pgbouncer", &self.pgbouncer)
             .finish_non_exhaustive()
     }
 }
@@ -106,6 +153,9 @@ const KNOWN_PARAMS: &[&str] = &[
     "max_idle_connection_lifetime",
     "single_use_connections",
     "channel_binding",
+    "sslkey",
+    "dbname",
+    "target_session_attrs",
 ];
 
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -146,7 +196,21 @@ impl ConnectionSpec {
             None => String::new(),
         };
         let mut port = url.port().unwrap_or(5432);
-        let mut database = decode(url.path().trim_start_matches('/'));
+        let raw_path = url.path().trim_start_matches('/');
+        // `postgresql://user:12/34@host/db` parses as host `user`, port 12 and a path that holds
+        // the rest of the password (same with `?` and `#`): say what is wrong, echo none of it.
+        let malformed = || {
+            DoctorError::config(
+                "The database URL is malformed: an `@` or `/` ends up in the database name, a parameter or a \
+                 fragment, which usually means the password holds a special character (`/`, `#`, `?`, `@`, `:`) \
+                 that is not percent-encoded. Percent-encode the user and password (for example with \
+                 encodeURIComponent).",
+            )
+        };
+        if raw_path.contains('@') || raw_path.contains('/') || url.fragment().is_some() {
+            return Err(malformed());
+        }
+        let mut database = decode(raw_path);
 
         let mut spec = ConnectionSpec {
             endpoint: Endpoint::Tcp {
@@ -160,6 +224,8 @@ impl ConnectionSpec {
             ssl_mode: SslMode::Prefer,
             ssl_accept_strict: false,
             root_cert: None,
+            client_identity: None,
+            channel_binding: ChannelBinding::Prefer,
             connect_timeout: Some(DEFAULT_CONNECT_TIMEOUT),
             socket_timeout: None,
             application_name: None,
@@ -168,6 +234,11 @@ impl ConnectionSpec {
             unknown_params: Vec::new(),
         };
 
+        let mut sslcert: Option<PathBuf> = None;
+        let mut sslrootcert: Option<PathBuf> = None;
+        let mut sslkey: Option<PathBuf> = None;
+        let mut sslidentity: Option<PathBuf> = None;
+        let mut sslpassword: Option<String> = None;
         for (key, value) in url.query_pairs() {
             let value = value.into_owned();
             match key.as_ref() {
@@ -202,7 +273,23 @@ impl ConnectionSpec {
                         }
                     }
                 }
-                "sslcert" | "sslrootcert" => spec.root_cert = Some(PathBuf::from(value)),
+                "sslcert" => sslcert = Some(PathBuf::from(value)),
+                "sslrootcert" => sslrootcert = Some(PathBuf::from(value)),
+                "sslkey" => sslkey = Some(PathBuf::from(value)),
+                "sslidentity" => sslidentity = Some(PathBuf::from(value)),
+                "sslpassword" => sslpassword = Some(value),
+                "channel_binding" => {
+                    spec.channel_binding = match value.as_str() {
+                        "disable" => ChannelBinding::Disable,
+                        "prefer" => ChannelBinding::Prefer,
+                        "require" => ChannelBinding::Require,
+                        other => {
+                            return Err(DoctorError::config(format!(
+                                "Unknown channel_binding `{other}` in the database URL: use disable, prefer or require."
+                            )))
+                        }
+                    }
+                }
                 "pgbouncer" => spec.pgbouncer = parse_bool(&key, &value)?,
                 "connect_timeout" => {
                     let secs = parse_u64(&key, &value)?;
@@ -222,8 +309,31 @@ impl ConnectionSpec {
                 "password" => password = Some(value),
                 "dbname" => database = value,
                 k if KNOWN_PARAMS.contains(&k) => {}
+                other if other.contains('@') || other.contains('/') => return Err(malformed()),
                 other => spec.unknown_params.push(other.to_string()),
             }
+        }
+
+        // Prisma: `sslcert` is the root certificate. libpq: `sslcert` + `sslkey` are the client
+        // certificate and key, roots come from `sslrootcert`. `sslkey` tells them apart.
+        match (sslkey, sslcert) {
+            (Some(key), Some(cert)) => {
+                spec.client_identity = Some(ClientIdentity::Pem { cert, key });
+                spec.root_cert = sslrootcert;
+            }
+            (Some(_), None) => {
+                return Err(DoctorError::config(
+                    "The database URL has `sslkey` without `sslcert`: libpq-style client certificates need both \
+                     (or use Prisma's `sslidentity` with a PKCS#12 file).",
+                ))
+            }
+            (None, cert) => spec.root_cert = sslrootcert.or(cert),
+        }
+        if let Some(path) = sslidentity {
+            spec.client_identity = Some(ClientIdentity::Pkcs12 {
+                path,
+                password: sslpassword,
+            });
         }
 
         if user.is_empty() {
@@ -276,6 +386,61 @@ impl ConnectionSpec {
         }
     }
 
+    /// Why this URL looks like a transaction-mode pooler, where Prisma's session advisory lock
+    /// cannot be held: `pgbouncer=true`, port 6543 (Supabase's transaction pooler), or a Neon
+    /// `-pooler.` host. Supabase's session pooler (`*.pooler.supabase.com` on port 5432) keeps
+    /// one server connection per client and is not reported.
+    pub fn pooler_reason(&self) -> Option<String> {
+        if self.pgbouncer {
+            return Some("the URL sets pgbouncer=true".to_string());
+        }
+        let Endpoint::Tcp { host, port } = &self.endpoint else {
+            return None;
+        };
+        if *port == 6543 {
+            return Some(
+                "port 6543 is the transaction-mode pooler port (Supabase Supavisor / PgBouncer)".to_string(),
+            );
+        }
+        if host.to_ascii_lowercase().contains("-pooler.") {
+            return Some(format!(
+                "`{host}` is a pooled endpoint (Neon's `-pooler` hosts run PgBouncer in transaction mode)"
+            ));
+        }
+        None
+    }
+
+    /// Resolves relative certificate paths (`sslcert`, `sslrootcert`, `sslidentity`, `sslkey`)
+    /// against the first of `bases` where the file exists (Prisma: the schema's folder), else
+    /// against the first base.
+    pub fn resolve_relative_paths(&mut self, bases: &[PathBuf]) {
+        let resolve = |p: &mut PathBuf| {
+            if p.is_absolute() || bases.is_empty() {
+                return;
+            }
+            let found = bases.iter().map(|b| b.join(&*p)).find(|c| c.exists());
+            *p = found.unwrap_or_else(|| bases[0].join(&*p));
+        };
+        if let Some(p) = self.root_cert.as_mut() {
+            resolve(p);
+        }
+        match self.client_identity.as_mut() {
+            Some(ClientIdentity::Pkcs12 { path, .. }) => resolve(path),
+            Some(ClientIdentity::Pem { cert, key }) => {
+                resolve(cert);
+                resolve(key);
+            }
+            None => {}
+        }
+    }
+
+    pub(crate) fn identity_password(&self) -> Option<&str> {
+        match &self.client_identity {
+            Some(ClientIdentity::Pkcs12 { password, .. }) => password.as_deref(),
+            _ => None,
+        }
+    }
+
     /// The URL with the password replaced, safe to print.
     pub fn redacted_url(&self) -> String {
         let auth = match self.password {
@@ -321,6 +486,8 @@ fn parse_u64(key: &str, value: &str) -> Result<u64> {
 pub struct Connection {
     pub client: Client,
     pub server_version: String,
+    /// The session is encrypted (the server accepted TLS and the handshake succeeded).
+    pub tls: bool,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -331,7 +498,14 @@ impl Drop for Connection {
     }
 }
 
+/// `"name"` with embedded quotes doubled.
+fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
 /// Opens a session the way Prisma's connector would, mapping failures to Prisma's P1xxx codes.
+/// Every statement is unnamed (simple query or `query_typed`), so the session also works
+/// through PgBouncer in transaction mode (`pgbouncer=true`).
 pub async fn connect(
     spec: &ConnectionSpec,
     timeout_override: Option<Duration>,
@@ -357,6 +531,11 @@ pub async fn connect(
     if let Some(options) = &spec.options {
         config.options(options);
     }
+    config.channel_binding(match spec.channel_binding {
+        ChannelBinding::Disable => tokio_postgres::config::ChannelBinding::Disable,
+        ChannelBinding::Prefer => tokio_postgres::config::ChannelBinding::Prefer,
+        ChannelBinding::Require => tokio_postgres::config::ChannelBinding::Require,
+    });
     let timeout = timeout_override.or(spec.connect_timeout);
     if let Some(t) = timeout {
         config.connect_timeout(t);
@@ -365,7 +544,9 @@ pub async fn connect(
         config.tcp_user_timeout(t);
     }
 
+    // libpq ignores sslmode for Unix sockets; so do we.
     let unix = matches!(spec.endpoint, Endpoint::Unix { .. });
+    let tls_used = Arc::new(AtomicBool::new(false));
     let attempt = async {
         if spec.ssl_mode == SslMode::Disable || unix {
             config.ssl_mode(tokio_postgres::config::SslMode::Disable);
@@ -376,7 +557,10 @@ pub async fn connect(
                 SslMode::Prefer => tokio_postgres::config::SslMode::Prefer,
                 _ => tokio_postgres::config::SslMode::Require,
             });
-            let tls = crate::tls::make_connector(spec)?;
+            let tls = RecordingTls {
+                inner: crate::tls::make_connector(spec)?,
+                used: tls_used.clone(),
+            };
             let (client, conn) = config.connect(tls).await?;
             Ok((client, spawn_connection(conn)))
         }
@@ -389,12 +573,20 @@ pub async fn connect(
             },
             None => attempt.await,
         };
-    let (client, task) = result.map_err(|failure| map_connect_failure(spec, failure))?;
+    let tls = tls_used.load(Ordering::SeqCst);
+    let (client, task) = result.map_err(|failure| map_connect_failure(spec, failure, tls))?;
 
+    // As Prisma does on every connection (with or without pgbouncer=true): unqualified names in
+    // migration scripts resolve in `?schema=`. A plain SET, no startup parameter, so it also
+    // passes through PgBouncer.
+    let setup = format!(
+        "SET search_path = {}; SHOW server_version",
+        quote_ident(&spec.schema)
+    );
     let version = client
-        .simple_query("SHOW server_version")
+        .simple_query(&setup)
         .await
-        .map_err(|e| DoctorError::database("reading the server version", e))?;
+        .map_err(|e| DoctorError::database("setting up the session", e))?;
     let server_version = version
         .iter()
         .find_map(|m| match m {
@@ -405,6 +597,7 @@ pub async fn connect(
     Ok(Connection {
         client,
         server_version,
+        tls,
         task,
     })
 }
@@ -418,6 +611,44 @@ where
         // Errors surface on the client's next call; nothing to do here.
         let _ = conn.await;
     })
+}
+
+/// Wraps a TLS connector to record whether the server accepted TLS (under sslmode=prefer the
+/// session may also be plaintext).
+#[derive(Clone)]
+struct RecordingTls<T> {
+    inner: T,
+    used: Arc<AtomicBool>,
+}
+
+impl<S, T: MakeTlsConnect<S>> MakeTlsConnect<S> for RecordingTls<T> {
+    type Stream = T::Stream;
+    type TlsConnect = RecordingConnect<T::TlsConnect>;
+    type Error = T::Error;
+
+    fn make_tls_connect(&mut self, domain: &str) -> std::result::Result<Self::TlsConnect, T::Error> {
+        Ok(RecordingConnect {
+            inner: self.inner.make_tls_connect(domain)?,
+            used: self.used.clone(),
+        })
+    }
+}
+
+struct RecordingConnect<T> {
+    inner: T,
+    used: Arc<AtomicBool>,
+}
+
+impl<S, T: TlsConnect<S>> TlsConnect<S> for RecordingConnect<T> {
+    type Stream = T::Stream;
+    type Error = T::Error;
+    type Future = T::Future;
+
+    fn connect(self, stream: S) -> T::Future {
+        // Called only once the server has answered the SSLRequest with 'S'.
+        self.used.store(true, Ordering::SeqCst);
+        self.inner.connect(stream)
+    }
 }
 
 enum ConnectFailure {
@@ -438,7 +669,62 @@ impl From<DoctorError> for ConnectFailure {
     }
 }
 
-fn map_connect_failure(spec: &ConnectionSpec, failure: ConnectFailure) -> DoctorError {
+/// The rustls error in a failure's cause chain, if any.
+fn find_rustls_error<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+    let mut next: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = next {
+        if let Some(r) = e.downcast_ref::<rustls::Error>() {
+            return Some(r);
+        }
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            if let Some(r) = io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
+                return Some(r);
+            }
+        }
+        next = e.source();
+    }
+    None
+}
+
+fn tls_hint(spec: &ConnectionSpec, err: Option<&rustls::Error>, text: &str) -> String {
+    use rustls::CertificateError as C;
+    match err {
+        Some(rustls::Error::InvalidCertificate(C::UnknownIssuer | C::BadSignature)) => {
+            if spec.root_cert.is_some() {
+                "The server's certificate is not signed by the certificate(s) in sslrootcert/sslcert: pass the CA \
+                 that signed it, or sslmode=require to encrypt without verifying."
+                    .to_string()
+            } else {
+                "The server's certificate is not signed by a public root: pass sslrootcert=/path/to/ca.pem (the CA \
+                 that signed it; your provider publishes it), or sslmode=require to encrypt without verifying."
+                    .to_string()
+            }
+        }
+        Some(rustls::Error::InvalidCertificate(
+            C::NotValidForName | C::NotValidForNameContext { .. },
+        )) => format!(
+            "The server's certificate does not name `{}`: connect with a host name the certificate lists, or use \
+             sslmode=verify-ca to check the chain only.",
+            spec.host_display()
+        ),
+        Some(rustls::Error::InvalidCertificate(C::Expired | C::ExpiredContext { .. })) => {
+            "The server's certificate has expired.".to_string()
+        }
+        Some(rustls::Error::InvalidCertificate(C::Other(_))) if text.contains("CaUsedAsEndEntity") => {
+            "The server presents a CA certificate as its own (a self-signed certificate with CA:TRUE): use \
+             sslmode=require, or give the server a certificate signed by that CA."
+                .to_string()
+        }
+        _ if text.contains("does not support TLS") => {
+            "The server does not accept TLS connections: use sslmode=prefer or sslmode=disable, or turn ssl on in \
+             the server."
+                .to_string()
+        }
+        _ => String::new(),
+    }
+}
+
+fn map_connect_failure(spec: &ConnectionSpec, failure: ConnectFailure, tls_started: bool) -> DoctorError {
     let address = spec.address();
     let unreachable = |detail: &str| {
         DoctorError::new(
@@ -449,7 +735,13 @@ fn map_connect_failure(spec: &ConnectionSpec, failure: ConnectFailure) -> Doctor
         )
     };
     let err = match failure {
-        ConnectFailure::Timeout => return unreachable("timed out"),
+        ConnectFailure::Timeout => {
+            let after = spec
+                .connect_timeout
+                .map(|t| format!("timed out after {} s", t.as_secs_f32()))
+                .unwrap_or_else(|| "timed out".to_string());
+            return unreachable(&after);
+        }
         ConnectFailure::Tls(e) => return e,
         ConnectFailure::Pg(e) => e,
     };
@@ -460,10 +752,11 @@ fn map_connect_failure(spec: &ConnectionSpec, failure: ConnectFailure) -> Doctor
                 ErrorCode::P1000,
                 format!(
                     "Authentication failed against database server at `{}`, the provided database credentials for `{}` are not valid. \
-                     Please make sure to provide valid database credentials for the database server at `{}`.",
+                     Please make sure to provide valid database credentials for the database server at `{}`. The server said: {}",
                     spec.host_display(),
                     spec.user,
-                    spec.host_display()
+                    spec.host_display(),
+                    db.message()
                 ),
             ),
             "3D000" => DoctorError::new(
@@ -477,22 +770,29 @@ fn map_connect_failure(spec: &ConnectionSpec, failure: ConnectFailure) -> Doctor
         };
         return mapped.with_source(err);
     }
-    let text = err.to_string();
-    if text.contains("TLS") || text.contains("tls") || text.contains("certificate") {
+    let text = error_chain(&err);
+    let rustls_err = find_rustls_error(&err);
+    let tls_failure = rustls_err.is_some()
+        || text.contains("TLS")
+        || text.contains("tls")
+        || text.contains("certificate")
+        || (tls_started && text.contains("handshake"));
+    if tls_failure {
+        let hint = tls_hint(spec, rustls_err, &text);
         return DoctorError::new(
             ErrorCode::P1011,
             format!(
-                "Error opening a TLS connection to `{address}` (sslmode={}): {}",
+                "Error opening a TLS connection to `{address}` (sslmode={}): {text}{}{hint}",
                 spec.ssl_mode.as_str(),
-                error_chain(&err)
+                if hint.is_empty() { "" } else { ". " }
             ),
         )
         .with_source(err);
     }
-    if text.contains("timeout") {
+    if text.contains("timeout") || text.contains("timed out") {
         return unreachable("timed out").with_source(err);
     }
-    unreachable(&error_chain(&err)).with_source(err)
+    unreachable(&text).with_source(err)
 }
 
 fn error_chain(err: &dyn std::error::Error) -> String {

@@ -3,12 +3,14 @@
 use std::time::Duration;
 
 use crate::cause;
+use crate::evidence;
+use crate::verdict;
 use crate::connection::{self, Connection, ConnectionSpec};
 use crate::error::Result;
 use crate::ledger::{self, Classification, LedgerRow};
 use crate::local::{self, LocalMigrations};
 use crate::project::{self, Options, Project};
-use crate::report::{self, DatabaseInfo, Diagnosis, FailedMigration, Finding, Severity};
+use crate::report::{self, CauseInfo, DatabaseInfo, Diagnosis, FailedMigration, Finding, Severity};
 
 /// An opened project: configuration resolved, migrations read, database connected.
 pub struct Session {
@@ -44,13 +46,20 @@ impl Session {
             server_version: self.conn.server_version.clone(),
             url: self.spec.redacted_url(),
             url_source: self.project.url_source.clone(),
+            tls: self.conn.tls,
+            migrations_dir_source: self.project.migrations_dir_source.clone(),
+            schema_path: self.project.schema.as_ref().map(|s| s.path.display().to_string()),
+            schema_source: self.project.schema.as_ref().map(|s| s.source.clone()),
+            config_file: self.project.config_file.as_ref().map(|p| p.display().to_string()),
+            env_files: self.project.env_files.iter().map(|p| p.display().to_string()).collect(),
         }
     }
 }
 
 pub fn prepare(options: &Options) -> Result<(Project, ConnectionSpec, LocalMigrations)> {
     let project = project::discover(options)?;
-    let spec = ConnectionSpec::parse(&project.url)?;
+    let mut spec = ConnectionSpec::parse(&project.url)?;
+    spec.resolve_relative_paths(&project.cert_base_dirs());
     let local = local::read_migrations_dir(&project.migrations_dir)?;
     Ok((project, spec, local))
 }
@@ -58,20 +67,27 @@ pub fn prepare(options: &Options) -> Result<(Project, ConnectionSpec, LocalMigra
 pub async fn diagnose(options: &Options) -> Result<Diagnosis> {
     let session = Session::open(options).await?;
     let rows = ledger::read_rows(&session.conn.client, &session.spec.schema).await?;
-    Ok(build(&session, rows.as_deref()))
+    assemble(&session, rows.as_deref()).await
 }
 
-/// Assembles the diagnosis from what was read; no I/O.
-pub fn build(session: &Session, rows: Option<&[LedgerRow]>) -> Diagnosis {
+/// Classifies the ledger, gathers evidence for the failed migrations (one catalog read for all
+/// of them), names causes, and decides verdicts and actions. Reads only.
+pub async fn assemble(session: &Session, rows: Option<&[LedgerRow]>) -> Result<Diagnosis> {
     let local = &session.local;
     let has_migrations_table = rows.is_some();
     let rows = rows.unwrap_or(&[]);
     let c: Classification = ledger::classify(local, rows);
 
-    let failed: Vec<FailedMigration> = c
-        .failed_rows
+    let failed_rows: Vec<&LedgerRow> = c.failed_rows.iter().map(|&i| &rows[i]).collect();
+    let scripts: Vec<Option<String>> = failed_rows
         .iter()
-        .map(|&i| failed_migration(&rows[i], local))
+        .map(|r| local.get(&r.migration_name).and_then(|m| m.script_text()))
+        .collect();
+    let assessed = evidence::assess(&session.conn.client, &scripts, &session.spec.schema).await?;
+    let failed: Vec<FailedMigration> = failed_rows
+        .iter()
+        .zip(scripts.iter().zip(assessed))
+        .map(|(row, (script, evidence))| failed_migration(row, local, script.as_deref(), evidence))
         .collect();
     let findings = findings(session, &c, &failed, has_migrations_table);
 
@@ -90,31 +106,37 @@ pub fn build(session: &Session, rows: Option<&[LedgerRow]>) -> Diagnosis {
         summary: String::new(),
     };
     diagnosis.summary = report::render_diagnosis(&diagnosis);
-    diagnosis
+    Ok(diagnosis)
 }
 
-fn failed_migration(row: &LedgerRow, local: &LocalMigrations) -> FailedMigration {
+fn failed_migration(
+    row: &LedgerRow,
+    local: &LocalMigrations,
+    script: Option<&str>,
+    evidence: evidence::Assessed,
+) -> FailedMigration {
     let logs = row.logs.clone().unwrap_or_default();
     let local_migration = local.get(&row.migration_name);
     let script_changed = local_migration.map(|m| !m.matches_checksum(&row.checksum));
     let name = &row.migration_name;
-    let commands = match script_changed {
-        None => vec![
-            format!("npx prisma migrate resolve --rolled-back {name}   # its folder is gone: deploy will not re-run it"),
-        ],
-        Some(true) => vec![
-            format!("npx prisma migrate resolve --rolled-back {name}   # the fixed script runs on the next deploy"),
-            "npx prisma migrate deploy".to_string(),
-        ],
-        Some(false) => vec![
-            format!(
-                "# fix prisma/migrations/{name}/migration.sql and revert any of its changes that are in the database, then:"
-            ),
-            format!("npx prisma migrate resolve --rolled-back {name}"),
-            "npx prisma migrate deploy".to_string(),
-            format!("# or, only if all of its changes are already in the database: npx prisma migrate resolve --applied {name}"),
-        ],
+    let cause = cause::classify_cause(&cause::CauseInput {
+        migration_name: name,
+        logs: &logs,
+        script,
+        lock_provider: local.lock_provider.as_deref(),
+    });
+    let cause = CauseInfo {
+        code: cause.code.as_str().to_string(),
+        title: cause.title,
+        explanation: cause.explanation,
+        fix: cause.fix,
+        transient: cause.transient,
+        object: cause.object,
     };
+    let execution = verdict::detect_execution(&logs, evidence.has_transaction_control);
+    let (verdict, verdict_reason) = verdict::decide_verdict(&evidence.statements, execution);
+    let (action, action_reason) = verdict::choose_action(verdict, &cause, script_changed);
+    let commands = verdict::commands_for(action, name, &evidence.statements, &cause);
     FailedMigration {
         name: name.clone(),
         row_id: row.id.clone(),
@@ -124,6 +146,14 @@ fn failed_migration(row: &LedgerRow, local: &LocalMigrations) -> FailedMigration
         logs,
         script_changed,
         exists_locally: local_migration.is_some(),
+        cause,
+        execution,
+        execution_note: verdict::execution_note(execution).to_string(),
+        statements: evidence.statements,
+        verdict,
+        verdict_reason,
+        action,
+        action_reason,
         commands,
     }
 }
@@ -222,6 +252,37 @@ fn findings(
             format!("The database URL has a parameter Prisma does not know: `{param}` (ignored)."),
             None,
         ));
+    }
+    out.extend(connection_findings(session));
+    out
+}
+
+/// Findings about where the configuration came from and how we connect.
+fn connection_findings(session: &Session) -> Vec<Finding> {
+    let mut out = Vec::new();
+    if let Some(reason) = session.spec.pooler_reason() {
+        let fix = if session.project.config_file.is_some() {
+            "set datasource.url in the Prisma config file to the direct (non-pooled) connection string for \
+             migrations"
+        } else if session.project.uses_direct_url {
+            "directUrl itself points at a pooler: set it to the direct (non-pooled) connection string"
+        } else {
+            "add `directUrl = env(\"DIRECT_URL\")` to the datasource block with the direct (non-pooled) \
+             connection string, as Prisma Migrate uses it"
+        };
+        out.push(finding(
+            "pooler-url",
+            Severity::Warning,
+            format!(
+                "The database URL goes through a transaction-mode connection pooler ({reason}). Prisma's advisory \
+                 lock (pg_advisory_lock(72707369)) and `prisma migrate deploy` need a direct session: {fix}, or \
+                 pass that URL as url (CLI: --url)."
+            ),
+            None,
+        ));
+    }
+    for note in &session.project.notes {
+        out.push(finding("configuration", Severity::Warning, note.clone(), None));
     }
     out
 }

@@ -9,6 +9,7 @@ pub mod cause;
 pub mod connection;
 pub mod diagnose;
 pub mod error;
+pub mod evidence;
 pub mod ledger;
 pub mod local;
 pub mod project;

@@ -19,6 +19,18 @@ pub struct DatabaseInfo {
     pub url: String,
     /// Where the URL came from (option, environment variable, .env file, ...).
     pub url_source: String,
+    /// The session is encrypted with TLS.
+    pub tls: bool,
+    /// Where the migrations folder came from (option, config file, next to the schema, default).
+    pub migrations_dir_source: String,
+    /// The Prisma schema that was read (a file, or a folder of .prisma files), if any.
+    pub schema_path: Option<String>,
+    /// Where the schema location came from (option, config file, package.json, default).
+    pub schema_source: Option<String>,
+    /// The Prisma config file (prisma.config.ts & co) that was loaded, if any.
+    pub config_file: Option<String>,
+    /// The .env files that were read, in precedence order (the real environment wins over all).
+    pub env_files: Vec<String>,
 }
 
 #[cfg_attr(feature = "node", napi(string_enum = "kebab-case"))]
@@ -69,6 +81,18 @@ pub struct FailedMigration {
     /// absent when the migration folder is gone.
     pub script_changed: Option<bool>,
     pub exists_locally: bool,
+    /// Why it failed, named, with the fix.
+    pub cause: CauseInfo,
+    /// How the script was run, read from the shape of `logs`.
+    pub execution: Execution,
+    pub execution_note: String,
+    /// Each statement of the local migration.sql and what the live catalog says about it.
+    pub statements: Vec<StatementEvidence>,
+    pub verdict: Verdict,
+    pub verdict_reason: String,
+    /// What the evidence supports doing.
+    pub action: Action,
+    pub action_reason: String,
     /// The commands that would resolve it, in order.
     pub commands: Vec<String>,
 }
@@ -221,22 +245,38 @@ pub fn render_diagnosis(d: &Diagnosis) -> String {
     for f in &d.failed {
         out.push_str(&format!("\n✗ {} (started {})\n", f.name, f.started_at));
         match (&f.database_error, &f.error_code) {
-            (Some(msg), Some(code)) => out.push_str(&format!("  error: {msg} (SQLSTATE {code})\n")),
-            (Some(msg), None) => out.push_str(&format!("  error: {msg}\n")),
-            (None, Some(code)) => out.push_str(&format!("  error: SQLSTATE {code}\n")),
+            (Some(msg), Some(code)) => out.push_str(&format!("  error:   {msg} (SQLSTATE {code})\n")),
+            (Some(msg), None) => out.push_str(&format!("  error:   {msg}\n")),
+            (None, Some(code)) => out.push_str(&format!("  error:   SQLSTATE {code}\n")),
             (None, None) => {
-                let first = f
-                    .logs
-                    .lines()
-                    .find(|l| !l.trim().is_empty())
-                    .unwrap_or("(no logs recorded)");
-                out.push_str(&format!("  error: {first}\n"));
+                let first = f.logs.lines().find(|l| !l.trim().is_empty()).unwrap_or("(no logs recorded)");
+                out.push_str(&format!("  error:   {first}\n"));
             }
         }
+        out.push_str(&format!("  cause:   {} [{}]\n", f.cause.title, f.cause.code));
         match f.script_changed {
-            Some(true) => out.push_str("  script: migration.sql changed since it failed\n"),
-            Some(false) => out.push_str("  script: migration.sql unchanged since it failed\n"),
-            None => out.push_str("  script: the migration folder is missing locally\n"),
+            Some(true) => out.push_str("  script:  migration.sql changed since it failed\n"),
+            Some(false) => out.push_str("  script:  migration.sql unchanged since it failed\n"),
+            None => out.push_str("  script:  the migration folder is missing locally\n"),
+        }
+        if !f.statements.is_empty() {
+            out.push_str("  evidence:\n");
+            for st in &f.statements {
+                let first_line = st.sql.lines().next().unwrap_or("").trim();
+                let shown: String = first_line.chars().take(70).collect();
+                let ellipsis = if shown.len() < st.sql.trim().len() { " …" } else { "" };
+                out.push_str(&format!("    #{:<2} {:<12} {shown}{ellipsis}\n", st.index, st.effect.as_str()));
+                if let Some(detail) = &st.detail {
+                    if st.effect != Effect::Present {
+                        out.push_str(&format!("        {detail}\n"));
+                    }
+                }
+            }
+        }
+        out.push_str(&format!("  verdict: {} — {}\n", f.verdict.as_str(), f.verdict_reason));
+        out.push_str(&format!("  action:  {} — {}\n", f.action.as_str(), f.action_reason));
+        if !f.cause.explanation.is_empty() {
+            out.push_str(&format!("  why:     {}\n", f.cause.explanation));
         }
         if !f.commands.is_empty() {
             out.push_str("  to resolve:\n");
@@ -353,4 +393,121 @@ pub struct CauseInfo {
     pub transient: bool,
     /// The object named by the error, when known.
     pub object: Option<String>,
+}
+
+/// What `heal` may do; `complete` and `revert` are accepted and always refused with the
+/// statements to run by hand (heal does not run migration DDL).
+#[cfg_attr(feature = "node", napi(string_enum = "kebab-case"))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HealAllow {
+    Retry,
+    MarkApplied,
+    Complete,
+    Revert,
+}
+
+impl HealAllow {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HealAllow::Retry => "retry",
+            HealAllow::MarkApplied => "mark-applied",
+            HealAllow::Complete => "complete",
+            HealAllow::Revert => "revert",
+        }
+    }
+}
+
+/// What heal decided for one failed migration.
+#[cfg_attr(feature = "node", napi(object))]
+#[derive(Debug, Clone)]
+pub struct HealDecision {
+    pub migration: String,
+    pub action: Action,
+    /// The ledger was changed for it (or would be, for a dry run).
+    pub resolved: bool,
+    /// Why heal acted, or why it refused.
+    pub reason: String,
+    /// What to run by hand when heal refused.
+    pub commands: Vec<String>,
+    pub changes: Vec<LedgerChange>,
+}
+
+/// The result of `heal()`.
+#[cfg_attr(feature = "node", napi(object))]
+#[derive(Debug, Clone)]
+pub struct HealOutcome {
+    pub dry_run: bool,
+    /// Deploy would still stop with P3009 after this heal (for a dry run: if the plan were carried out).
+    pub blocked: bool,
+    pub locked: bool,
+    pub decisions: Vec<HealDecision>,
+    /// The diagnosis heal decided on (taken under the lock).
+    pub diagnosis: Diagnosis,
+    pub summary: String,
+}
+
+pub fn render_heal(outcome: &HealOutcome) -> String {
+    let mut out = String::new();
+    if outcome.decisions.is_empty() {
+        out.push_str("OK: no failed migrations; nothing to heal.\n");
+        return out;
+    }
+    let verb = if outcome.dry_run { "would resolve" } else { "resolved" };
+    for d in &outcome.decisions {
+        if d.resolved {
+            out.push_str(&format!("✓ {} — {verb} ({}): {}\n", d.migration, d.action.as_str(), d.reason));
+            for c in &d.changes {
+                out.push_str(&format!("    - {}\n", c.describe()));
+            }
+        } else {
+            out.push_str(&format!("✗ {} — refused ({}): {}\n", d.migration, d.action.as_str(), d.reason));
+            for c in &d.commands {
+                out.push_str(&format!("    {c}\n"));
+            }
+        }
+    }
+    out.push('\n');
+    out.push_str(match (outcome.blocked, outcome.dry_run) {
+        (true, _) => "REFUSED: deploy stays blocked until the migrations above are resolved by hand.\n",
+        (false, true) => "OK (dry run): carrying out this plan would unblock `prisma migrate deploy`. Nothing was written.\n",
+        (false, false) => "HEALED: `prisma migrate deploy` can proceed.\n",
+    });
+    out
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Retry => "retry",
+            Action::MarkApplied => "mark-applied",
+            Action::Complete => "complete",
+            Action::Revert => "revert",
+            Action::FixScript => "fix-script",
+            Action::FixData => "fix-data",
+            Action::Manual => "manual",
+        }
+    }
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::NotApplied => "not-applied",
+            Verdict::FullyApplied => "fully-applied",
+            Verdict::PartiallyApplied => "partially-applied",
+            Verdict::Conflicting => "conflicting",
+            Verdict::Unknown => "unknown",
+        }
+    }
+}
+
+impl Effect {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Effect::Present => "present",
+            Effect::Absent => "absent",
+            Effect::Conflicting => "conflicting",
+            Effect::Unverifiable => "unverifiable",
+        }
+    }
 }

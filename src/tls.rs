@@ -1,21 +1,29 @@
 //! TLS for PostgreSQL with libpq's sslmode semantics on rustls (ring provider, no C toolchain):
-//! - prefer / require: encrypt, do not verify (unless a root certificate or `sslaccept=strict`
-//!   is given: then verify the chain as verify-ca does, or chain + name under strict);
+//! - prefer: encrypt when the server accepts TLS, never verify (libpq), unless `sslaccept=strict`;
+//! - require: encrypt, do not verify, unless a root certificate (`sslrootcert` / `sslcert`) is
+//!   given (then the chain is verified, as libpq's require does with a root file) or
+//!   `sslaccept=strict` (Prisma: chain and name);
 //! - verify-ca: the chain must lead to a trusted root; the name is not checked;
-//! - verify-full: chain and host name.
+//! - verify-full: chain and host name (IP addresses are matched against IP SANs).
 //!
-//! Roots are webpki-roots plus the PEM file from `sslrootcert` / `sslcert`.
+//! Roots are webpki-roots plus the PEM file from `sslrootcert` / `sslcert`. SNI is sent for host
+//! names (not for IP addresses), which hosted poolers such as Neon route on.
+//!
+//! Client certificates: `sslidentity` (a PKCS#12 file, Prisma) with `sslpassword`, or libpq's
+//! `sslcert` + `sslkey` (PEM). The password is never part of an error message.
 
+use std::path::Path;
 use std::sync::Arc;
 
+use p12_keystore::{KeyStore, Pkcs12ImportPolicy};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::CryptoProvider;
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName, UnixTime};
 use rustls::{CertificateError, DigitallySignedStruct, RootCertStore, SignatureScheme};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
-use crate::connection::{ConnectionSpec, SslMode};
+use crate::connection::{ClientIdentity, ConnectionSpec, SslMode};
 use crate::error::{DoctorError, ErrorCode, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,7 +39,7 @@ fn verification_for(spec: &ConnectionSpec) -> Verification {
         SslMode::VerifyCa => Verification::Chain,
         _ if spec.ssl_accept_strict => Verification::ChainAndName,
         // libpq: with a root certificate file, require behaves like verify-ca.
-        _ if spec.root_cert.is_some() => Verification::Chain,
+        SslMode::Require if spec.root_cert.is_some() => Verification::Chain,
         _ => Verification::None,
     }
 }
@@ -61,9 +69,119 @@ pub fn make_connector(spec: &ConnectionSpec) -> Result<MakeRustlsConnect> {
         .with_safe_default_protocol_versions()
         .map_err(|e| DoctorError::new(ErrorCode::Tls, format!("Cannot configure TLS: {e}")))?
         .dangerous()
-        .with_custom_certificate_verifier(verifier)
-        .with_no_client_auth();
+        .with_custom_certificate_verifier(verifier);
+    let config = match client_identity(spec)? {
+        Some((certs, key)) => config.with_client_auth_cert(certs, key).map_err(|e| {
+            DoctorError::new(
+                ErrorCode::Tls,
+                format!(
+                    "The client certificate ({}) cannot be used: {e}",
+                    identity_name(spec)
+                ),
+            )
+        })?,
+        None => config.with_no_client_auth(),
+    };
     Ok(MakeRustlsConnect::new(config))
+}
+
+fn identity_name(spec: &ConnectionSpec) -> String {
+    match &spec.client_identity {
+        Some(ClientIdentity::Pkcs12 { path, .. }) => format!("sslidentity `{}`", path.display()),
+        Some(ClientIdentity::Pem { cert, key }) => format!(
+            "sslcert `{}` / sslkey `{}`",
+            cert.display(),
+            key.display()
+        ),
+        None => "none".to_string(),
+    }
+}
+
+type Identity = (Vec<CertificateDer<'static>>, PrivateKeyDer<'static>);
+
+/// The client certificate chain and key, from PKCS#12 (`sslidentity` + `sslpassword`) or PEM
+/// (`sslcert` + `sslkey`).
+fn client_identity(spec: &ConnectionSpec) -> Result<Option<Identity>> {
+    let tls_error = |message: String| DoctorError::new(ErrorCode::Tls, message);
+    let read = |path: &Path, what: &str| {
+        std::fs::read(path).map_err(|e| {
+            tls_error(format!(
+                "Cannot read the client {what} `{}`: {e}",
+                path.display()
+            ))
+        })
+    };
+    match &spec.client_identity {
+        None => Ok(None),
+        Some(ClientIdentity::Pkcs12 { path, .. }) => {
+            let data = read(path, "identity (sslidentity)")?;
+            let password = spec.identity_password().unwrap_or("");
+            let store = KeyStore::from_pkcs12(&data, password, Pkcs12ImportPolicy::Relaxed)
+                .map_err(|e| {
+                    let why = match e {
+                        p12_keystore::error::Error::MacError(_) => {
+                            "wrong sslpassword (the archive's integrity check failed)".to_string()
+                        }
+                        other => other.to_string(),
+                    };
+                    tls_error(format!(
+                        "Cannot open the PKCS#12 client identity `{}` (sslidentity): {why}",
+                        path.display()
+                    ))
+                })?;
+            let Some((_, chain)) = store.private_key_chain() else {
+                return Err(tls_error(format!(
+                    "The PKCS#12 client identity `{}` (sslidentity) holds no private key with its certificate.",
+                    path.display()
+                )));
+            };
+            let certs: Vec<CertificateDer<'static>> = chain
+                .certs()
+                .iter()
+                .map(|c| CertificateDer::from(c.as_der().to_vec()))
+                .collect();
+            if certs.is_empty() {
+                return Err(tls_error(format!(
+                    "The PKCS#12 client identity `{}` (sslidentity) holds a key but no certificate.",
+                    path.display()
+                )));
+            }
+            let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(chain.key().as_der().to_vec()));
+            Ok(Some((certs, key)))
+        }
+        Some(ClientIdentity::Pem { cert, key }) => {
+            let cert_pem = read(cert, "certificate (sslcert)")?;
+            let certs = rustls_pemfile::certs(&mut cert_pem.as_slice())
+                .collect::<std::result::Result<Vec<_>, _>>()
+                .map_err(|e| {
+                    tls_error(format!(
+                        "The client certificate `{}` (sslcert) is not valid PEM: {e}",
+                        cert.display()
+                    ))
+                })?;
+            if certs.is_empty() {
+                return Err(tls_error(format!(
+                    "The client certificate file `{}` (sslcert) holds no PEM certificate.",
+                    cert.display()
+                )));
+            }
+            let key_pem = read(key, "key (sslkey)")?;
+            let key = rustls_pemfile::private_key(&mut key_pem.as_slice())
+                .map_err(|e| {
+                    tls_error(format!(
+                        "The client key `{}` (sslkey) is not valid PEM: {e}",
+                        key.display()
+                    ))
+                })?
+                .ok_or_else(|| {
+                    tls_error(format!(
+                        "The client key file `{}` (sslkey) holds no unencrypted PEM private key.",
+                        key.display()
+                    ))
+                })?;
+            Ok(Some((certs, key)))
+        }
+    }
 }
 
 fn root_store(spec: &ConnectionSpec) -> Result<RootCertStore> {

@@ -23,7 +23,7 @@ pub enum PlannedChange {
 }
 
 impl PlannedChange {
-    fn to_report(&self, migration: &str) -> LedgerChange {
+    pub fn to_report(&self, migration: &str) -> LedgerChange {
         match self {
             PlannedChange::CreateTable => LedgerChange {
                 kind: LedgerChangeKind::CreateTable,
@@ -183,6 +183,9 @@ pub async fn resolve(
         }
     }
     let mut session = Session::open(options).await?;
+    if !dry_run {
+        crate::action::refuse_pooler(&session, options)?;
+    }
     let locked = !dry_run && !lock::advisory_lock_disabled();
     if locked {
         lock::acquire(&session.conn.client, lock_timeout(options)).await?;

@@ -1,0 +1,132 @@
+//! `heal`: the hook-safe policy. Under Prisma's lock it re-diagnoses, then resolves a failed
+//! migration only when the evidence proves it safe:
+//! - retry (mark rolled back) only when nothing of it is present AND it failed for a transient
+//!   reason or its script changed since;
+//! - mark-applied only when every change is present with the script's shape.
+//!
+//! Everything else is refused with the reason and the commands to run. All writes of one heal go
+//! in one transaction; a second heal finds nothing to do.
+
+use crate::action::lock;
+use crate::action::resolve::{lock_timeout, now, plan_applied, plan_rolled_back, write_plan, PlannedChange};
+use crate::diagnose::{self, Session};
+use crate::error::Result;
+use crate::ledger;
+use crate::project::Options;
+use crate::report::{self, Action, FailedMigration, HealAllow, HealDecision, HealOutcome};
+
+pub const DEFAULT_ALLOW: &[HealAllow] = &[HealAllow::Retry, HealAllow::MarkApplied];
+
+pub async fn heal(options: &Options, dry_run: bool, allow: Option<&[HealAllow]>) -> Result<HealOutcome> {
+    let allow = allow.unwrap_or(DEFAULT_ALLOW);
+    let mut session = Session::open(options).await?;
+    crate::action::refuse_pooler(&session, options)?;
+    let locked = !dry_run && !lock::advisory_lock_disabled();
+    if locked {
+        lock::acquire(&session.conn.client, lock_timeout(options)).await?;
+    }
+    let result = heal_locked(&mut session, dry_run, allow).await;
+    if locked {
+        let _ = lock::release(&session.conn.client).await;
+    }
+    let (decisions, diagnosis) = result?;
+    let mut outcome = HealOutcome {
+        dry_run,
+        blocked: decisions.iter().any(|d| !d.resolved),
+        locked,
+        decisions,
+        diagnosis,
+        summary: String::new(),
+    };
+    outcome.summary = report::render_heal(&outcome);
+    Ok(outcome)
+}
+
+async fn heal_locked(
+    session: &mut Session,
+    dry_run: bool,
+    allow: &[HealAllow],
+) -> Result<(Vec<HealDecision>, report::Diagnosis)> {
+    let schema = session.spec.schema.clone();
+    let rows = ledger::read_rows(&session.conn.client, &schema).await?;
+    let diagnosis = diagnose::assemble(session, rows.as_deref()).await?;
+
+    let mut decisions = Vec::new();
+    let mut plan: Vec<PlannedChange> = Vec::new();
+    // One decision per migration: several failed rows of one migration share their evidence.
+    let mut seen = Vec::new();
+    for failed in &diagnosis.failed {
+        if seen.contains(&failed.name) {
+            continue;
+        }
+        seen.push(failed.name.clone());
+        let decision = decide(failed, allow, rows.as_deref(), session)?;
+        if let Some(changes) = decision.1 {
+            plan.extend(changes);
+        }
+        decisions.push(decision.0);
+    }
+    if !dry_run && !plan.is_empty() {
+        write_plan(session, &schema, &plan).await?;
+    }
+    Ok((decisions, diagnosis))
+}
+
+fn decide(
+    failed: &FailedMigration,
+    allow: &[HealAllow],
+    rows: Option<&[ledger::LedgerRow]>,
+    session: &Session,
+) -> Result<(HealDecision, Option<Vec<PlannedChange>>)> {
+    let refuse = |reason: String| HealDecision {
+        migration: failed.name.clone(),
+        action: failed.action,
+        resolved: false,
+        reason,
+        commands: failed.commands.clone(),
+        changes: Vec::new(),
+    };
+    let permission = match failed.action {
+        Action::Retry => HealAllow::Retry,
+        Action::MarkApplied => HealAllow::MarkApplied,
+        Action::Complete | Action::Revert => {
+            return Ok((
+                refuse(format!(
+                    "{} heal does not run migration statements itself; run them, then resolve as shown.",
+                    failed.action_reason
+                )),
+                None,
+            ))
+        }
+        Action::FixScript | Action::FixData | Action::Manual => return Ok((refuse(failed.action_reason.clone()), None)),
+    };
+    if !allow.contains(&permission) {
+        return Ok((
+            refuse(format!(
+                "{} (not allowed: `{}` is not in allow).",
+                failed.action_reason,
+                permission.as_str()
+            )),
+            None,
+        ));
+    }
+    let changes = match failed.action {
+        Action::Retry => plan_rolled_back(rows, &failed.name)?,
+        _ => {
+            let local = session
+                .local
+                .get(&failed.name)
+                .ok_or_else(|| crate::action::resolve::migration_not_found(&failed.name))?;
+            plan_applied(rows, local, now())?
+        }
+    };
+    let decision = HealDecision {
+        migration: failed.name.clone(),
+        action: failed.action,
+        resolved: true,
+        reason: failed.action_reason.clone(),
+        commands: Vec::new(),
+        changes: changes.iter().map(|c| c.to_report(&failed.name)).collect(),
+    };
+    Ok((decision, Some(changes)))
+}
