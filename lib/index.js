@@ -4,6 +4,7 @@
 // message with "[CODE] "; this wrapper moves it onto `err.code`.
 
 const native = require('../index.js')
+const { withPrismaConfig } = require('./config.js')
 
 const CODE_PREFIX = /^\[([A-Z][A-Z0-9_]*)\] ([\s\S]*)$/
 
@@ -22,9 +23,10 @@ function withCode(err) {
 }
 
 function wrap(fn) {
-  return async function (...args) {
+  return async function (options, ...rest) {
     try {
-      return await fn(...args)
+      // Prisma 7: read prisma.config.* with the project's own @prisma/config first (lib/config.js).
+      return await fn(await withPrismaConfig(options), ...rest)
     } catch (err) {
       throw withCode(err)
     }
