@@ -146,7 +146,7 @@ async function loadPrismaConfig(options = {}) {
     result = { error: { _tag: 'UnknownError', error: e } }
   }
   if (!result || result.error || !result.config) {
-    const why = redact(describeLoadError(result && result.error), secrets)
+    const why = redact(describeLoadError(result && result.error), secrets).replace(/[.\s]+$/, '')
     throw configError(
       `Cannot read the Prisma config file ${file}: ${why}. Fix the file (or set the environment variables it ` +
         'reads), or pass url, schema and migrationsDir (CLI: --url, --schema, --migrations-dir).',

@@ -104,14 +104,17 @@ fn to_napi_error(err: DoctorError) -> Error {
 pub async fn diagnose(options: Option<DoctorOptions>) -> Result<Diagnosis> {
     let o = options.unwrap_or_default();
     let options = core_options!(o, false);
-    crate::diagnose::diagnose(&options).await.map_err(to_napi_error)
+    crate::diagnose::diagnose(&options)
+        .await
+        .map_err(to_napi_error)
 }
 
 /// Marks a migration applied or rolled back exactly as `prisma migrate resolve` does, under
 /// Prisma's advisory lock, in one transaction.
 #[napi]
 pub async fn resolve(options: ResolveOptions) -> Result<ResolveOutcome> {
-    let (migration, resolve_as, dry_run) = (options.migration.clone(), options.r#as, options.dry_run);
+    let (migration, resolve_as, dry_run) =
+        (options.migration.clone(), options.r#as, options.dry_run);
     let core = core_options!(options, options.allow_pooler.unwrap_or(false));
     crate::action::resolve::resolve(&core, &migration, resolve_as, dry_run.unwrap_or(false))
         .await

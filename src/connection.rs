@@ -399,7 +399,8 @@ impl ConnectionSpec {
         };
         if *port == 6543 {
             return Some(
-                "port 6543 is the transaction-mode pooler port (Supabase Supavisor / PgBouncer)".to_string(),
+                "port 6543 is the transaction-mode pooler port (Supabase Supavisor / PgBouncer)"
+                    .to_string(),
             );
         }
         if host.to_ascii_lowercase().contains("-pooler.") {
@@ -626,7 +627,10 @@ impl<S, T: MakeTlsConnect<S>> MakeTlsConnect<S> for RecordingTls<T> {
     type TlsConnect = RecordingConnect<T::TlsConnect>;
     type Error = T::Error;
 
-    fn make_tls_connect(&mut self, domain: &str) -> std::result::Result<Self::TlsConnect, T::Error> {
+    fn make_tls_connect(
+        &mut self,
+        domain: &str,
+    ) -> std::result::Result<Self::TlsConnect, T::Error> {
         Ok(RecordingConnect {
             inner: self.inner.make_tls_connect(domain)?,
             used: self.used.clone(),
@@ -724,7 +728,11 @@ fn tls_hint(spec: &ConnectionSpec, err: Option<&rustls::Error>, text: &str) -> S
     }
 }
 
-fn map_connect_failure(spec: &ConnectionSpec, failure: ConnectFailure, tls_started: bool) -> DoctorError {
+fn map_connect_failure(
+    spec: &ConnectionSpec,
+    failure: ConnectFailure,
+    tls_started: bool,
+) -> DoctorError {
     let address = spec.address();
     let unreachable = |detail: &str| {
         DoctorError::new(
@@ -871,5 +879,107 @@ mod tests {
         assert!(!err.message.contains("secret"));
         let err = ConnectionSpec::parse("not a url secret").unwrap_err();
         assert!(!err.message.contains("secret"));
+        // Unencoded special characters in the password: malformed, and nothing of it echoed.
+        for url in [
+            "postgresql://u:12/se@cret@h/db",
+            "postgresql://u:12?se@cret@h/db",
+            "postgresql://u:12#secret@h/db",
+            "postgresql://u:12/secret/x@h/db",
+        ] {
+            match ConnectionSpec::parse(url) {
+                Ok(spec) => panic!("{url} parsed as {spec:?}"),
+                Err(err) => {
+                    assert_eq!(err.code, ErrorCode::Config, "{url}");
+                    assert!(
+                        !err.message.contains("secret") && !err.message.contains("cret"),
+                        "{}",
+                        err.message
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn tls_and_identity_parameters() {
+        let spec = ConnectionSpec::parse(
+            "postgresql://u:p@db.example.com/d?sslmode=verify-full&sslrootcert=certs/ca.pem&sslidentity=id.p12&sslpassword=s3cr%26t&channel_binding=require",
+        )
+        .unwrap();
+        assert_eq!(spec.ssl_mode, SslMode::VerifyFull);
+        assert_eq!(spec.root_cert, Some(PathBuf::from("certs/ca.pem")));
+        assert_eq!(spec.identity_password(), Some("s3cr&t"));
+        assert_eq!(spec.channel_binding, ChannelBinding::Require);
+        assert!(
+            matches!(&spec.client_identity, Some(ClientIdentity::Pkcs12 { path, .. }) if path == &PathBuf::from("id.p12"))
+        );
+        assert!(!format!("{spec:?}").contains("s3cr"), "{spec:?}");
+        assert!(!spec.redacted_url().contains("s3cr"));
+
+        // Prisma's sslcert is the root certificate...
+        let spec = ConnectionSpec::parse("postgresql://u@h/d?sslcert=root.pem").unwrap();
+        assert_eq!(spec.root_cert, Some(PathBuf::from("root.pem")));
+        assert!(spec.client_identity.is_none());
+        // ...libpq's sslcert + sslkey are the client certificate.
+        let spec = ConnectionSpec::parse(
+            "postgresql://u@h/d?sslcert=client.crt&sslkey=client.key&sslrootcert=ca.pem",
+        )
+        .unwrap();
+        assert_eq!(spec.root_cert, Some(PathBuf::from("ca.pem")));
+        assert!(
+            matches!(&spec.client_identity, Some(ClientIdentity::Pem { cert, key }) if cert == &PathBuf::from("client.crt") && key == &PathBuf::from("client.key"))
+        );
+        assert!(ConnectionSpec::parse("postgresql://u@h/d?sslkey=k.pem").is_err());
+        assert!(ConnectionSpec::parse("postgresql://u@h/d?channel_binding=maybe").is_err());
+
+        // Relative certificate paths resolve against the first base that has the file.
+        let dir = std::env::temp_dir().join(format!("pmd-conn-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("b/certs")).unwrap();
+        std::fs::write(dir.join("b/certs/ca.pem"), "x").unwrap();
+        let mut spec = ConnectionSpec::parse(
+            "postgresql://u@h/d?sslrootcert=certs/ca.pem&sslidentity=id.p12&sslrootcert=certs/ca.pem",
+        )
+        .unwrap();
+        spec.resolve_relative_paths(&[dir.join("a"), dir.join("b")]);
+        assert_eq!(spec.root_cert, Some(dir.join("b/certs/ca.pem")));
+        assert!(
+            matches!(&spec.client_identity, Some(ClientIdentity::Pkcs12 { path, .. }) if path == &dir.join("a/id.p12"))
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn pooler_detection() {
+        let reason = |url: &str| ConnectionSpec::parse(url).unwrap().pooler_reason();
+        assert!(reason("postgresql://u:p@db.internal:5432/d?pgbouncer=true")
+            .unwrap()
+            .contains("pgbouncer=true"));
+        assert!(reason(
+            "postgresql://postgres.ref:p@aws-0-eu-central-1.pooler.supabase.com:6543/postgres"
+        )
+        .unwrap()
+        .contains("6543"));
+        assert!(reason("postgresql://u:p@ep-cool-name-123456-pooler.eu-central-1.aws.neon.tech/neondb?sslmode=require")
+            .unwrap()
+            .contains("-pooler"));
+        // Direct endpoints and Supabase's session pooler (port 5432) hold session locks.
+        assert_eq!(
+            reason("postgresql://u:p@ep-cool-name-123456.eu-central-1.aws.neon.tech/neondb"),
+            None
+        );
+        assert_eq!(
+            reason(
+                "postgresql://postgres.ref:p@aws-0-eu-central-1.pooler.supabase.com:5432/postgres"
+            ),
+            None
+        );
+        assert_eq!(
+            reason("postgresql://u:p@db.ref.supabase.co:5432/postgres"),
+            None
+        );
+        assert_eq!(
+            reason("postgresql://u:p@localhost/d?host=/var/run/postgresql"),
+            None
+        );
     }
 }

@@ -3,14 +3,14 @@
 use std::time::Duration;
 
 use crate::cause;
-use crate::evidence;
-use crate::verdict;
 use crate::connection::{self, Connection, ConnectionSpec};
 use crate::error::Result;
+use crate::evidence;
 use crate::ledger::{self, Classification, LedgerRow};
 use crate::local::{self, LocalMigrations};
 use crate::project::{self, Options, Project};
 use crate::report::{self, CauseInfo, DatabaseInfo, Diagnosis, FailedMigration, Finding, Severity};
+use crate::verdict;
 
 /// An opened project: configuration resolved, migrations read, database connected.
 pub struct Session {
@@ -48,10 +48,23 @@ impl Session {
             url_source: self.project.url_source.clone(),
             tls: self.conn.tls,
             migrations_dir_source: self.project.migrations_dir_source.clone(),
-            schema_path: self.project.schema.as_ref().map(|s| s.path.display().to_string()),
+            schema_path: self
+                .project
+                .schema
+                .as_ref()
+                .map(|s| s.path.display().to_string()),
             schema_source: self.project.schema.as_ref().map(|s| s.source.clone()),
-            config_file: self.project.config_file.as_ref().map(|p| p.display().to_string()),
-            env_files: self.project.env_files.iter().map(|p| p.display().to_string()).collect(),
+            config_file: self
+                .project
+                .config_file
+                .as_ref()
+                .map(|p| p.display().to_string()),
+            env_files: self
+                .project
+                .env_files
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect(),
         }
     }
 }
@@ -282,7 +295,12 @@ fn connection_findings(session: &Session) -> Vec<Finding> {
         ));
     }
     for note in &session.project.notes {
-        out.push(finding("configuration", Severity::Warning, note.clone(), None));
+        out.push(finding(
+            "configuration",
+            Severity::Warning,
+            note.clone(),
+            None,
+        ));
     }
     out
 }

@@ -167,7 +167,10 @@ pub fn discover(options: &Options) -> Result<Project> {
 }
 
 /// Discovers the project; `real_env` is the process environment (injectable for tests).
-pub fn discover_with(options: &Options, real_env: &dyn Fn(&str) -> Option<String>) -> Result<Project> {
+pub fn discover_with(
+    options: &Options,
+    real_env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Project> {
     let root = project_root(options)?;
     let config = options.prisma_config.as_ref();
     let config_file = config.map(|c| PathBuf::from(&c.file));
@@ -328,7 +331,10 @@ fn collect_prisma_files(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) -> Res
         return Ok(());
     }
     let entries = std::fs::read_dir(dir).map_err(|e| {
-        DoctorError::config(format!("Cannot read the schema folder `{}`: {e}", dir.display()))
+        DoctorError::config(format!(
+            "Cannot read the schema folder `{}`: {e}",
+            dir.display()
+        ))
     })?;
     for entry in entries.flatten() {
         let path = entry.path();
@@ -558,11 +564,7 @@ pub fn parse_datasources(text: &str) -> Vec<Datasource> {
                 }
                 if matches!(toks.get(j), Some((Tok::Punct('{'), _))) {
                     let (ds, end) = parse_block(&toks, j + 1);
-                    out.push(Datasource {
-                        name,
-                        line,
-                        ..ds
-                    });
+                    out.push(Datasource { name, line, ..ds });
                     i = end;
                 } else {
                     i = j;
@@ -621,8 +623,12 @@ fn parse_block(toks: &[(Tok, usize)], mut i: usize) -> (Datasource, usize) {
 fn parse_value(toks: &[(Tok, usize)], i: usize) -> (DsValue, usize) {
     let at = |k: usize| toks.get(k).map(|t| &t.0);
     let ends_line = |k: usize| matches!(at(k), None | Some(Tok::Newline) | Some(Tok::Punct('}')));
-    if let (Some(Tok::Word(w)), Some(Tok::Punct('(')), Some(Tok::Str(name)), Some(Tok::Punct(')'))) =
-        (at(i), at(i + 1), at(i + 2), at(i + 3))
+    if let (
+        Some(Tok::Word(w)),
+        Some(Tok::Punct('(')),
+        Some(Tok::Str(name)),
+        Some(Tok::Punct(')')),
+    ) = (at(i), at(i + 1), at(i + 2), at(i + 3))
     {
         if w == "env" && ends_line(i + 4) {
             return (DsValue::Env(name.clone()), i + 4);
@@ -672,13 +678,15 @@ fn find_url(
     }
     if let Some(ds) = datasource {
         let file = ds.file.display();
-        for (field, value, direct) in [
-            ("directUrl", &ds.direct_url, true),
-            ("url", &ds.url, false),
-        ] {
+        for (field, value, direct) in [("directUrl", &ds.direct_url, true), ("url", &ds.url, false)]
+        {
             match value {
                 Some(DsValue::Literal(url)) if !url.trim().is_empty() => {
-                    return Ok((url.clone(), format!("{field} (a literal) in {file}"), direct));
+                    return Ok((
+                        url.clone(),
+                        format!("{field} (a literal) in {file}"),
+                        direct,
+                    ));
                 }
                 Some(DsValue::Env(name)) => {
                     let via = format!("{field} = env(\"{name}\") in {file}");
@@ -765,7 +773,12 @@ fn find_migrations_dir(
             if let Some(parent) = datasource.and_then(|d| d.file.parent()) {
                 candidates.push((
                     parent.join("migrations"),
-                    format!("next to {}, the file with the datasource", datasource.map(|d| d.file.display().to_string()).unwrap_or_default()),
+                    format!(
+                        "next to {}, the file with the datasource",
+                        datasource
+                            .map(|d| d.file.display().to_string())
+                            .unwrap_or_default()
+                    ),
                 ));
             }
             if let Some(parent) = s.path.parent() {
@@ -929,7 +942,10 @@ pub fn parse_dotenv_entries(text: &str) -> Vec<DotenvEntry> {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let line = line.strip_prefix("export ").map(str::trim_start).unwrap_or(line);
+        let line = line
+            .strip_prefix("export ")
+            .map(str::trim_start)
+            .unwrap_or(line);
         let Some((key, rest)) = line.split_once('=') else {
             continue;
         };
@@ -1135,7 +1151,10 @@ mod tests {
         .collect();
         let lookup = |k: &str| vars.get(k).map(|v| v.to_string());
         let ex = |s: &str| expand_value(s, &lookup, &mut Vec::new());
-        assert_eq!(ex("${URL}?schema=s"), "postgresql://app:p%40ss@db.internal:5432/db?schema=s");
+        assert_eq!(
+            ex("${URL}?schema=s"),
+            "postgresql://app:p%40ss@db.internal:5432/db?schema=s"
+        );
         assert_eq!(ex("${MISSING:-fallback}"), "fallback");
         assert_eq!(ex("${EMPTY:-fallback}"), "fallback");
         assert_eq!(ex("${EMPTY-fallback}"), "");
@@ -1201,10 +1220,15 @@ enum Role {
             "datasource db {\nprovider = \"postgres\"\nurl = \"postgresql://u:p@h/db\"\n}\n",
         )[0];
         assert_eq!(ds.provider, Some(DsValue::Literal("postgres".into())));
-        assert_eq!(ds.url, Some(DsValue::Literal("postgresql://u:p@h/db".into())));
+        assert_eq!(
+            ds.url,
+            Some(DsValue::Literal("postgresql://u:p@h/db".into()))
+        );
         assert_eq!(ds.direct_url, None);
 
-        let ds = &parse_datasources("datasource db {\n provider = \"mysql\"\n url = env(\"A\") + \"x\"\n}")[0];
+        let ds = &parse_datasources(
+            "datasource db {\n provider = \"mysql\"\n url = env(\"A\") + \"x\"\n}",
+        )[0];
         assert_eq!(ds.provider, Some(DsValue::Literal("mysql".into())));
         assert_eq!(ds.url, Some(DsValue::Other));
 
@@ -1213,7 +1237,15 @@ enum Role {
         assert_eq!(ds.url, None);
 
         // Garbage never panics.
-        for text in ["datasource", "datasource db {", "datasource {}", "{{{", "\"unterminated\ndatasource db { provider = \"x", "} } datasource db { url = env(", "datasource db\n\n{ url = \"a\" }"] {
+        for text in [
+            "datasource",
+            "datasource db {",
+            "datasource {}",
+            "{{{",
+            "\"unterminated\ndatasource db { provider = \"x",
+            "} } datasource db { url = env(",
+            "datasource db\n\n{ url = \"a\" }",
+        ] {
             let _ = parse_datasources(text);
         }
         let ds = &parse_datasources("datasource db\n\n{ url = \"a\" }")[0];
@@ -1259,9 +1291,17 @@ enum Role {
         // The root .env wins for PGHOST; DIRECT_URL comes from prisma/.env.
         assert_eq!(p.url, "postgresql://direct@root-host:5432/db");
         assert!(p.uses_direct_url);
-        assert!(p.url_source.starts_with("DIRECT_URL in "), "{}", p.url_source);
+        assert!(
+            p.url_source.starts_with("DIRECT_URL in "),
+            "{}",
+            p.url_source
+        );
         assert!(p.url_source.contains("prisma/.env"), "{}", p.url_source);
-        assert!(p.url_source.contains("directUrl = env(\"DIRECT_URL\")"), "{}", p.url_source);
+        assert!(
+            p.url_source.contains("directUrl = env(\"DIRECT_URL\")"),
+            "{}",
+            p.url_source
+        );
         assert_eq!(p.env_files.len(), 2);
         assert_eq!(p.notes.len(), 1, "{:?}", p.notes);
         assert!(p.notes[0].contains("PGHOST"));
@@ -1272,7 +1312,11 @@ enum Role {
         let real = |k: &str| (k == "DIRECT_URL").then(|| "postgresql://real@h/db".to_string());
         let p = discover_with(&opts, &real).unwrap();
         assert_eq!(p.url, "postgresql://real@h/db");
-        assert_eq!(p.url_source, "environment variable DIRECT_URL, via directUrl = env(\"DIRECT_URL\") in ".to_string() + &root.join("prisma/schema.prisma").display().to_string());
+        assert_eq!(
+            p.url_source,
+            "environment variable DIRECT_URL, via directUrl = env(\"DIRECT_URL\") in ".to_string()
+                + &root.join("prisma/schema.prisma").display().to_string()
+        );
 
         // An explicit url beats everything.
         let p = discover_with(
@@ -1289,7 +1333,11 @@ enum Role {
         std::fs::remove_file(root.join("prisma/.env")).unwrap();
         let err = discover_with(&opts, &none).unwrap_err();
         assert_eq!(err.code, ErrorCode::Config);
-        assert!(err.message.contains("DIRECT_URL is not set"), "{}", err.message);
+        assert!(
+            err.message.contains("DIRECT_URL is not set"),
+            "{}",
+            err.message
+        );
         assert!(err.message.contains(".env"), "{}", err.message);
         assert!(!err.message.contains("pooled@"), "{}", err.message);
         std::fs::remove_dir_all(&root).unwrap();
@@ -1307,31 +1355,49 @@ enum Role {
         // Nothing at all: the error lists where it looked.
         let err = discover_with(&opts, &none).unwrap_err();
         assert!(err.message.contains("prisma/migrations"), "{}", err.message);
-        assert!(err.message.contains("no Prisma schema found"), "{}", err.message);
+        assert!(
+            err.message.contains("no Prisma schema found"),
+            "{}",
+            err.message
+        );
 
         // A prisma/schema folder; migrations beside the folder.
-        write(&root.join("prisma/schema/base.prisma"), "datasource db {\n provider = \"postgresql\"\n url = env(\"DATABASE_URL\")\n}\n");
-        write(&root.join("prisma/schema/models/user.prisma"), "model User {\n id Int @id\n}\n");
+        write(
+            &root.join("prisma/schema/base.prisma"),
+            "datasource db {\n provider = \"postgresql\"\n url = env(\"DATABASE_URL\")\n}\n",
+        );
+        write(
+            &root.join("prisma/schema/models/user.prisma"),
+            "model User {\n id Int @id\n}\n",
+        );
         std::fs::create_dir_all(root.join("prisma/migrations")).unwrap();
         let p = discover_with(&opts, &none).unwrap();
         let schema = p.schema.as_ref().unwrap();
         assert!(schema.is_folder);
         assert_eq!(schema.files.len(), 2);
         assert_eq!(p.migrations_dir, root.join("prisma/migrations"));
-        assert!(p.migrations_dir_source.contains("next to the schema folder"));
+        assert!(p
+            .migrations_dir_source
+            .contains("next to the schema folder"));
 
         // ./prisma/schema.prisma beats the folder; ./schema.prisma beats both.
         write(&root.join("prisma/schema.prisma"), DS);
         let p = discover_with(&opts, &none).unwrap();
         assert_eq!(p.schema.unwrap().path, root.join("prisma/schema.prisma"));
-        write(&root.join("schema.prisma"), "datasource db {\n provider = \"mysql\"\n url = env(\"X\")\n}\n");
+        write(
+            &root.join("schema.prisma"),
+            "datasource db {\n provider = \"mysql\"\n url = env(\"X\")\n}\n",
+        );
         let err = discover_with(&opts, &none).unwrap_err();
         assert_eq!(err.code, ErrorCode::UnsupportedProvider);
         assert!(err.message.contains("\"mysql\""), "{}", err.message);
         assert!(err.message.contains("schema.prisma"), "{}", err.message);
 
         // package.json beats the defaults; a missing file there is an error naming package.json.
-        write(&root.join("package.json"), "{\"prisma\": {\"schema\": \"db/schema.prisma\"}}");
+        write(
+            &root.join("package.json"),
+            "{\"prisma\": {\"schema\": \"db/schema.prisma\"}}",
+        );
         let err = discover_with(&opts, &none).unwrap_err();
         assert!(err.message.contains("package.json"), "{}", err.message);
         write(&root.join("db/schema.prisma"), DS);
@@ -1386,7 +1452,10 @@ enum Role {
     #[test]
     fn no_url_error_lists_every_place() {
         let root = temp_dir("nourl");
-        write(&root.join("prisma/schema.prisma"), "datasource db {\n provider = \"postgresql\"\n url = env(\"APP_DB\")\n}\n");
+        write(
+            &root.join("prisma/schema.prisma"),
+            "datasource db {\n provider = \"postgresql\"\n url = env(\"APP_DB\")\n}\n",
+        );
         std::fs::create_dir_all(root.join("prisma/migrations")).unwrap();
         let opts = Options {
             cwd: Some(root.clone()),
@@ -1398,10 +1467,14 @@ enum Role {
             assert!(err.message.contains(needle), "{needle}: {}", err.message);
         }
         // DATABASE_URL does not stand in for the schema's own variable (another database!)...
-        let database_url = |k: &str| (k == "DATABASE_URL").then(|| "postgresql://x@h/d".to_string());
+        let database_url =
+            |k: &str| (k == "DATABASE_URL").then(|| "postgresql://x@h/d".to_string());
         assert!(discover_with(&opts, &database_url).is_err());
         // ...but is the default when the datasource names no URL (a Prisma 7 schema).
-        write(&root.join("prisma/schema.prisma"), "datasource db {\n provider = \"postgresql\"\n}\n");
+        write(
+            &root.join("prisma/schema.prisma"),
+            "datasource db {\n provider = \"postgresql\"\n}\n",
+        );
         let p = discover_with(&opts, &database_url).unwrap();
         assert_eq!(p.url_source, "environment variable DATABASE_URL");
         std::fs::remove_dir_all(&root).unwrap();

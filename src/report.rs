@@ -245,15 +245,24 @@ pub fn render_diagnosis(d: &Diagnosis) -> String {
     for f in &d.failed {
         out.push_str(&format!("\n✗ {} (started {})\n", f.name, f.started_at));
         match (&f.database_error, &f.error_code) {
-            (Some(msg), Some(code)) => out.push_str(&format!("  error:   {msg} (SQLSTATE {code})\n")),
+            (Some(msg), Some(code)) => {
+                out.push_str(&format!("  error:   {msg} (SQLSTATE {code})\n"))
+            }
             (Some(msg), None) => out.push_str(&format!("  error:   {msg}\n")),
             (None, Some(code)) => out.push_str(&format!("  error:   SQLSTATE {code}\n")),
             (None, None) => {
-                let first = f.logs.lines().find(|l| !l.trim().is_empty()).unwrap_or("(no logs recorded)");
+                let first = f
+                    .logs
+                    .lines()
+                    .find(|l| !l.trim().is_empty())
+                    .unwrap_or("(no logs recorded)");
                 out.push_str(&format!("  error:   {first}\n"));
             }
         }
-        out.push_str(&format!("  cause:   {} [{}]\n", f.cause.title, f.cause.code));
+        out.push_str(&format!(
+            "  cause:   {} [{}]\n",
+            f.cause.title, f.cause.code
+        ));
         match f.script_changed {
             Some(true) => out.push_str("  script:  migration.sql changed since it failed\n"),
             Some(false) => out.push_str("  script:  migration.sql unchanged since it failed\n"),
@@ -264,8 +273,16 @@ pub fn render_diagnosis(d: &Diagnosis) -> String {
             for st in &f.statements {
                 let first_line = st.sql.lines().next().unwrap_or("").trim();
                 let shown: String = first_line.chars().take(70).collect();
-                let ellipsis = if shown.len() < st.sql.trim().len() { " …" } else { "" };
-                out.push_str(&format!("    #{:<2} {:<12} {shown}{ellipsis}\n", st.index, st.effect.as_str()));
+                let ellipsis = if shown.len() < st.sql.trim().len() {
+                    " …"
+                } else {
+                    ""
+                };
+                out.push_str(&format!(
+                    "    #{:<2} {:<12} {shown}{ellipsis}\n",
+                    st.index,
+                    st.effect.as_str()
+                ));
                 if let Some(detail) = &st.detail {
                     if st.effect != Effect::Present {
                         out.push_str(&format!("        {detail}\n"));
@@ -273,8 +290,16 @@ pub fn render_diagnosis(d: &Diagnosis) -> String {
                 }
             }
         }
-        out.push_str(&format!("  verdict: {} — {}\n", f.verdict.as_str(), f.verdict_reason));
-        out.push_str(&format!("  action:  {} — {}\n", f.action.as_str(), f.action_reason));
+        out.push_str(&format!(
+            "  verdict: {} — {}\n",
+            f.verdict.as_str(),
+            f.verdict_reason
+        ));
+        out.push_str(&format!(
+            "  action:  {} — {}\n",
+            f.action.as_str(),
+            f.action_reason
+        ));
         if !f.cause.explanation.is_empty() {
             out.push_str(&format!("  why:     {}\n", f.cause.explanation));
         }
@@ -452,15 +477,29 @@ pub fn render_heal(outcome: &HealOutcome) -> String {
         out.push_str("OK: no failed migrations; nothing to heal.\n");
         return out;
     }
-    let verb = if outcome.dry_run { "would resolve" } else { "resolved" };
+    let verb = if outcome.dry_run {
+        "would resolve"
+    } else {
+        "resolved"
+    };
     for d in &outcome.decisions {
         if d.resolved {
-            out.push_str(&format!("✓ {} — {verb} ({}): {}\n", d.migration, d.action.as_str(), d.reason));
+            out.push_str(&format!(
+                "✓ {} — {verb} ({}): {}\n",
+                d.migration,
+                d.action.as_str(),
+                d.reason
+            ));
             for c in &d.changes {
                 out.push_str(&format!("    - {}\n", c.describe()));
             }
         } else {
-            out.push_str(&format!("✗ {} — refused ({}): {}\n", d.migration, d.action.as_str(), d.reason));
+            out.push_str(&format!(
+                "✗ {} — refused ({}): {}\n",
+                d.migration,
+                d.action.as_str(),
+                d.reason
+            ));
             for c in &d.commands {
                 out.push_str(&format!("    {c}\n"));
             }

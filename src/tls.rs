@@ -88,11 +88,9 @@ pub fn make_connector(spec: &ConnectionSpec) -> Result<MakeRustlsConnect> {
 fn identity_name(spec: &ConnectionSpec) -> String {
     match &spec.client_identity {
         Some(ClientIdentity::Pkcs12 { path, .. }) => format!("sslidentity `{}`", path.display()),
-        Some(ClientIdentity::Pem { cert, key }) => format!(
-            "sslcert `{}` / sslkey `{}`",
-            cert.display(),
-            key.display()
-        ),
+        Some(ClientIdentity::Pem { cert, key }) => {
+            format!("sslcert `{}` / sslkey `{}`", cert.display(), key.display())
+        }
         None => "none".to_string(),
     }
 }

@@ -8,7 +8,9 @@
 //! in one transaction; a second heal finds nothing to do.
 
 use crate::action::lock;
-use crate::action::resolve::{lock_timeout, now, plan_applied, plan_rolled_back, write_plan, PlannedChange};
+use crate::action::resolve::{
+    lock_timeout, now, plan_applied, plan_rolled_back, write_plan, PlannedChange,
+};
 use crate::diagnose::{self, Session};
 use crate::error::Result;
 use crate::ledger;
@@ -17,7 +19,11 @@ use crate::report::{self, Action, FailedMigration, HealAllow, HealDecision, Heal
 
 pub const DEFAULT_ALLOW: &[HealAllow] = &[HealAllow::Retry, HealAllow::MarkApplied];
 
-pub async fn heal(options: &Options, dry_run: bool, allow: Option<&[HealAllow]>) -> Result<HealOutcome> {
+pub async fn heal(
+    options: &Options,
+    dry_run: bool,
+    allow: Option<&[HealAllow]>,
+) -> Result<HealOutcome> {
     let allow = allow.unwrap_or(DEFAULT_ALLOW);
     let mut session = Session::open(options).await?;
     crate::action::refuse_pooler(&session, options)?;
