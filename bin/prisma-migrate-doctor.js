@@ -21,6 +21,7 @@ Options:
   --cwd PATH                    Project root (default: the current directory)
   --dry-run                     Show what resolve/heal would write; write nothing
   --allow LIST                  heal: comma-separated actions heal may take (retry,mark-applied,complete,revert)
+  --allow-pooler                resolve/heal: write even through a pooler URL (session-mode poolers only)
   --lock-timeout MS             How long to wait for Prisma's advisory lock (default 10000)
   --connect-timeout MS          Connection timeout (default: the URL's connect_timeout, else 5000)
   --json                        Print one JSON document on stdout
@@ -61,6 +62,7 @@ function parse(argv) {
       'connect-timeout': { type: 'string' },
       json: { type: 'boolean', default: false },
       'if-configured': { type: 'boolean', default: false },
+      'allow-pooler': { type: 'boolean', default: false },
       strict: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
       version: { type: 'boolean', short: 'v', default: false },
@@ -135,14 +137,19 @@ async function run(argv, { stdout = process.stdout, stderr = process.stderr } = 
         migration: applied ?? rolledBack,
         as: applied !== undefined ? 'applied' : 'rolled-back',
         dryRun: values['dry-run'],
+        allowPooler: values['allow-pooler'],
       })
       if (values.json) stdout.write(`${JSON.stringify(outcome, null, 2)}\n`)
       else stdout.write(outcome.summary)
       return 0
     }
-    if (typeof doctor.heal !== 'function') throw usageError('heal is not available in this build')
     const allow = values.allow === undefined ? undefined : values.allow.split(',').map((s) => s.trim()).filter(Boolean)
-    const outcome = await doctor.heal({ ...opts, dryRun: values['dry-run'], ...(allow ? { allow } : {}) })
+    const outcome = await doctor.heal({
+      ...opts,
+      dryRun: values['dry-run'],
+      allowPooler: values['allow-pooler'],
+      ...(allow ? { allow } : {}),
+    })
     if (values.json) stdout.write(`${JSON.stringify(outcome, null, 2)}\n`)
     else stdout.write(paintSummary(outcome.summary, c))
     return outcome.blocked ? 1 : 0
