@@ -40,7 +40,14 @@ pub fn execution_note(execution: Execution) -> &'static str {
     }
 }
 
-pub fn decide_verdict(statements: &[StatementEvidence], execution: Execution) -> (Verdict, String) {
+pub fn decide_verdict(all: &[StatementEvidence], execution: Execution) -> (Verdict, String) {
+    // BEGIN/COMMIT change nothing themselves: they only decide what persisted (see `execution`).
+    let statements: Vec<StatementEvidence> = all
+        .iter()
+        .filter(|s| !s.transaction_control)
+        .cloned()
+        .collect();
+    let statements = statements.as_slice();
     if statements.is_empty() {
         return (
             Verdict::Unknown,
@@ -332,6 +339,17 @@ mod tests {
             Verdict::Unknown
         );
         assert_eq!(v(&[], Execution::Unknown), Verdict::Unknown);
+    }
+
+    #[test]
+    fn transaction_control_is_not_evidence() {
+        let mut begin = st(0, Effect::Unverifiable);
+        begin.transaction_control = true;
+        let (verdict, _) = decide_verdict(
+            &[begin, st(1, Effect::Present), st(2, Effect::Absent)],
+            Execution::Unknown,
+        );
+        assert_eq!(verdict, Verdict::PartiallyApplied);
     }
 
     #[test]
