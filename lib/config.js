@@ -141,11 +141,14 @@ async function loadPrismaConfig(options = {}) {
 
   let result
   try {
+    // Runs the file (TypeScript via jiti) the way the Prisma CLI does.
     result = await loadConfigFromFile({ configFile: path.relative(root, file), configRoot: root })
   } catch (e) {
     result = { error: { _tag: 'UnknownError', error: e } }
   }
   if (!result || result.error || !result.config) {
+    // url and a schema or migrations folder were passed: the config file is not needed.
+    if (explicit) return null
     const why = redact(describeLoadError(result && result.error), secrets).replace(/[.\s]+$/, '')
     throw configError(
       `Cannot read the Prisma config file ${file}: ${why}. Fix the file (or set the environment variables it ` +

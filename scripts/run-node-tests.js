@@ -32,7 +32,9 @@ function listTestFiles() {
 
 async function main() {
   const args = process.argv.slice(2);
-  const flags = args.filter((a) => a.startsWith('-'));
+  // --cargo: run `cargo test` (the core's integration tests need a server too) before node's.
+  const withCargo = args.includes('--cargo');
+  const flags = args.filter((a) => a.startsWith('-') && a !== '--cargo');
   let files = args.filter((a) => !a.startsWith('-'));
   if (files.length === 0) files = listTestFiles();
   if (files.length === 0) {
@@ -91,16 +93,25 @@ async function main() {
       console.error(`run-node-tests: PostgreSQL ${serverVersion} on ${host}:${port} (started in ${Date.now() - t0} ms)`);
     }
 
-    const nodeArgs = ['--test', '--test-concurrency=1', ...flags, ...files];
-    const code = await new Promise((resolve) => {
-      child = spawn(process.execPath, nodeArgs, { cwd: ROOT, env, stdio: 'inherit' });
-      child.on('error', (e) => {
-        console.error('run-node-tests: cannot start node:', e.message);
-        resolve(1);
+    const run = (command, commandArgs, commandEnv) =>
+      new Promise((resolve) => {
+        child = spawn(command, commandArgs, { cwd: ROOT, env: commandEnv, stdio: 'inherit' });
+        child.on('error', (e) => {
+          console.error(`run-node-tests: cannot start ${command}:`, e.message);
+          resolve(1);
+        });
+        child.on('exit', (c, sig) => {
+          child = null;
+          resolve(c != null ? c : 128 + (SIGNALS[sig] || 9));
+        });
       });
-      child.on('exit', (c, sig) => resolve(c != null ? c : 128 + (SIGNALS[sig] || 9)));
-    });
-    child = null;
+    if (withCargo) {
+      const cargoEnv = { ...env, PMD_TEST_DATABASE_URL: env.PMD_TEST_DATABASE_URL || server.adminUrl };
+      const cargoCode = await run('cargo', ['test', '--no-default-features'], cargoEnv);
+      if (signalled) return 128 + SIGNALS[signalled];
+      if (cargoCode !== 0) return cargoCode;
+    }
+    const code = await run(process.execPath, ['--test', '--test-concurrency=1', ...flags, ...files], env);
     if (signalled) return 128 + SIGNALS[signalled];
     return code;
   } finally {

@@ -575,7 +575,8 @@ pub async fn connect(
             None => attempt.await,
         };
     let tls = tls_used.load(Ordering::SeqCst);
-    let (client, task) = result.map_err(|failure| map_connect_failure(spec, failure, tls))?;
+    let (client, task) =
+        result.map_err(|failure| map_connect_failure(spec, failure, tls, timeout))?;
 
     // As Prisma does on every connection (with or without pgbouncer=true): unqualified names in
     // migration scripts resolve in `?schema=`. A plain SET, no startup parameter, so it also
@@ -695,9 +696,15 @@ fn tls_hint(spec: &ConnectionSpec, err: Option<&rustls::Error>, text: &str) -> S
     match err {
         Some(rustls::Error::InvalidCertificate(C::UnknownIssuer | C::BadSignature)) => {
             if spec.root_cert.is_some() {
-                "The server's certificate is not signed by the certificate(s) in sslrootcert/sslcert: pass the CA \
-                 that signed it, or sslmode=require to encrypt without verifying."
-                    .to_string()
+                let without = if spec.ssl_mode == SslMode::Require {
+                    "drop sslrootcert/sslcert (with a root certificate, require verifies the chain as libpq does)"
+                } else {
+                    "use sslmode=require without sslrootcert/sslcert"
+                };
+                format!(
+                    "The server's certificate is not signed by the certificate(s) in sslrootcert/sslcert: pass the \
+                     CA that signed it, or {without} to encrypt without verifying."
+                )
             } else {
                 "The server's certificate is not signed by a public root: pass sslrootcert=/path/to/ca.pem (the CA \
                  that signed it; your provider publishes it), or sslmode=require to encrypt without verifying."
@@ -732,6 +739,7 @@ fn map_connect_failure(
     spec: &ConnectionSpec,
     failure: ConnectFailure,
     tls_started: bool,
+    timeout: Option<Duration>,
 ) -> DoctorError {
     let address = spec.address();
     let unreachable = |detail: &str| {
@@ -744,8 +752,7 @@ fn map_connect_failure(
     };
     let err = match failure {
         ConnectFailure::Timeout => {
-            let after = spec
-                .connect_timeout
+            let after = timeout
                 .map(|t| format!("timed out after {} s", t.as_secs_f32()))
                 .unwrap_or_else(|| "timed out".to_string());
             return unreachable(&after);

@@ -274,22 +274,35 @@ fn findings(
 fn connection_findings(session: &Session) -> Vec<Finding> {
     let mut out = Vec::new();
     if let Some(reason) = session.spec.pooler_reason() {
-        let fix = if session.project.config_file.is_some() {
-            "set datasource.url in the Prisma config file to the direct (non-pooled) connection string for \
-             migrations"
-        } else if session.project.uses_direct_url {
-            "directUrl itself points at a pooler: set it to the direct (non-pooled) connection string"
+        let project = &session.project;
+        let fix = if let Some(config) = &project.config_file {
+            format!(
+                "Point datasource.url in {} at the direct (non-pooled) connection string, or pass that URL as url \
+                 (CLI: --url).",
+                config.display()
+            )
+        } else if project.uses_direct_url {
+            "directUrl itself points at a pooler: set it to the direct (non-pooled) connection string.".to_string()
+        } else if project
+            .datasource
+            .as_ref()
+            .is_some_and(|d| d.direct_url.is_some())
+        {
+            "The datasource declares directUrl for this: drop the pooled url option (CLI: --url) so directUrl is \
+             used, or pass the direct URL."
+                .to_string()
         } else {
-            "add `directUrl = env(\"DIRECT_URL\")` to the datasource block with the direct (non-pooled) \
-             connection string, as Prisma Migrate uses it"
+            "Add `directUrl = env(\"DIRECT_URL\")` to the datasource block with the direct (non-pooled) connection \
+             string, as Prisma Migrate uses it, or pass that URL as url (CLI: --url)."
+                .to_string()
         };
         out.push(finding(
             "pooler-url",
             Severity::Warning,
             format!(
-                "The database URL goes through a transaction-mode connection pooler ({reason}). Prisma's advisory \
-                 lock (pg_advisory_lock(72707369)) and `prisma migrate deploy` need a direct session: {fix}, or \
-                 pass that URL as url (CLI: --url)."
+                "The database URL goes through a transaction-mode connection pooler ({reason}): Prisma's advisory \
+                 lock (pg_advisory_lock(72707369)) cannot be held there, and resolve/heal refuse to write (E_POOLER). \
+                 {fix}"
             ),
             None,
         ));

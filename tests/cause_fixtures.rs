@@ -8,7 +8,7 @@ use prisma_migrate_doctor::cause::{
 use std::path::PathBuf;
 
 fn fixtures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/cause/fixtures")
 }
 
 struct Scenario {

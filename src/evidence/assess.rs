@@ -1,0 +1,140 @@
+//! The evidence stage as the pipeline uses it: every failed script split, its expected effects
+//! derived, the live catalog read ONCE for all of them, each statement judged.
+
+use tokio_postgres::Client;
+
+use super::catalog::{self, Observed};
+use super::effects::{self, StatementEffects};
+use super::split::{self, Statement};
+use crate::error::{DoctorError, Result};
+use crate::report::{Effect, StatementEvidence};
+
+/// One failed migration's statements with what the catalog says about each.
+#[derive(Debug, Clone, Default)]
+pub struct Assessed {
+    pub statements: Vec<StatementEvidence>,
+    pub has_transaction_control: bool,
+}
+
+/// `scripts[i]` is the local migration.sql of the i-th failed migration (None: folder gone).
+pub async fn assess(
+    client: &Client,
+    scripts: &[Option<String>],
+    default_schema: &str,
+) -> Result<Vec<Assessed>> {
+    let prepared: Vec<Option<(split::SplitScript, effects::ScriptEffects)>> = scripts
+        .iter()
+        .map(|s| {
+            s.as_deref().map(|sql| {
+                let split = split::split_script(sql);
+                let effects = effects::script_effects(&split, default_schema);
+                (split, effects)
+            })
+        })
+        .collect();
+    if prepared.iter().all(Option::is_none) {
+        return Ok(vec![Assessed::default(); scripts.len()]);
+    }
+    let schemas = catalog::schemas_named(
+        prepared
+            .iter()
+            .flatten()
+            .flat_map(|(_, e)| e.statements.iter().flat_map(StatementEffects::expectations)),
+        default_schema,
+    );
+    let snapshot = catalog::load_snapshot(client, &schemas)
+        .await
+        .map_err(|e| DoctorError::database("reading the catalog", e))?;
+
+    Ok(prepared
+        .iter()
+        .map(|p| match p {
+            None => Assessed::default(),
+            Some((split, effects)) => Assessed {
+                has_transaction_control: split.has_transaction_control,
+                statements: split
+                    .statements
+                    .iter()
+                    .zip(&effects.statements)
+                    .map(|(stmt, eff)| judge(stmt, eff, &snapshot))
+                    .collect(),
+            },
+        })
+        .collect())
+}
+
+fn judge(
+    stmt: &Statement,
+    effects: &StatementEffects,
+    snapshot: &catalog::CatalogSnapshot,
+) -> StatementEvidence {
+    let (effect, detail) = if stmt.transaction_control {
+        (
+            Effect::Unverifiable,
+            Some("transaction control: changes nothing by itself".to_string()),
+        )
+    } else {
+        match effects {
+            StatementEffects::Unverifiable { reason } => {
+                (Effect::Unverifiable, Some(reason.clone()))
+            }
+            StatementEffects::Verifiable(expectations) => {
+                let observed: Vec<(String, Observed)> = expectations
+                    .iter()
+                    .map(|e| (e.to_string(), catalog::observe(e, snapshot)))
+                    .collect();
+                if let Some((what, Observed::Conflicting { detail })) = observed
+                    .iter()
+                    .find(|(_, o)| matches!(o, Observed::Conflicting { .. }))
+                {
+                    (Effect::Conflicting, Some(format!("{what}: {detail}")))
+                } else if let Some((what, _)) =
+                    observed.iter().find(|(_, o)| *o == Observed::Absent)
+                {
+                    (Effect::Absent, Some(format!("missing: {what}")))
+                } else {
+                    (Effect::Present, None)
+                }
+            }
+        }
+    };
+    StatementEvidence {
+        index: u32::try_from(stmt.index).unwrap_or(u32::MAX),
+        sql: stmt.sql.clone(),
+        effect,
+        detail,
+        idempotent: is_idempotent(&stmt.sql),
+        transaction_control: stmt.transaction_control,
+        non_transactional: stmt.non_transactional.clone(),
+    }
+}
+
+/// `IF NOT EXISTS`, `IF EXISTS`, `OR REPLACE`: the statement leaves the same catalog whether or
+/// not it ran, so its presence proves nothing about the migration.
+fn is_idempotent(sql: &str) -> bool {
+    let words: Vec<String> = sql
+        .split(|c: char| !c.is_ascii_alphanumeric() && c != '_' && c != '"')
+        .filter(|w| !w.is_empty())
+        .take(12)
+        .map(str::to_ascii_uppercase)
+        .collect();
+    words.windows(3).any(|w| w == ["IF", "NOT", "EXISTS"])
+        || words
+            .windows(2)
+            .any(|w| w == ["IF", "EXISTS"] || w == ["OR", "REPLACE"])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_idempotent;
+
+    #[test]
+    fn idempotent_forms() {
+        assert!(is_idempotent("CREATE SCHEMA IF NOT EXISTS \"public\""));
+        assert!(is_idempotent(
+            "CREATE OR REPLACE FUNCTION f() RETURNS int AS $$ SELECT 1 $$ LANGUAGE sql"
+        ));
+        assert!(is_idempotent("DROP INDEX IF EXISTS \"a\""));
+        assert!(!is_idempotent("CREATE TABLE \"IF\" (\"exists\" int)"));
+    }
+}

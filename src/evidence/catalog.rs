@@ -1,0 +1,904 @@
+//! The live catalog, read once, and checked against expectations.
+//!
+//! `load_snapshot` runs five read-only queries, whatever the script's size. They go through
+//! `query_typed` (unnamed statements), so they also work through a transaction-mode pooler.
+
+use std::collections::{HashMap, HashSet};
+
+use tokio_postgres::types::Type;
+use tokio_postgres::{Client, Row};
+
+use super::effects::{
+    default_tokens, quote, ConstraintKind, DefaultExpectation, Expectation, RefAction,
+    RelationKind, TypeKind,
+};
+
+/// How a type is stored: enough to compare with a canonical `data_type` string.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct TypeInfo {
+    /// `format_type(oid, typmod)` and `format_type(oid, NULL)`.
+    formatted: String,
+    unmodified: String,
+    /// Schema and name of the type, or of its element type for arrays.
+    base_schema: String,
+    base_name: String,
+}
+
+#[derive(Debug, Clone)]
+struct Column {
+    ty: TypeInfo,
+    not_null: bool,
+    default: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+struct Constraint {
+    name: String,
+    kind: char,
+    columns: Vec<String>,
+    ref_schema: Option<String>,
+    ref_table: Option<String>,
+    ref_columns: Vec<String>,
+    on_delete: char,
+    on_update: char,
+}
+
+#[derive(Debug, Clone)]
+struct Index {
+    table: String,
+    unique: bool,
+    method: String,
+    /// None for expression keys.
+    columns: Vec<Option<String>>,
+    descending: Vec<bool>,
+}
+
+type Key2 = (String, String);
+type Key3 = (String, String, String);
+
+/// The parts of the catalog that expectations are checked against, for the loaded schemas.
+#[derive(Debug, Clone, Default)]
+pub struct CatalogSnapshot {
+    /// Every schema of the database; the rest is for `loaded` schemas only.
+    schemas: HashSet<String>,
+    loaded: HashSet<String>,
+    /// (schema, name) -> relkind
+    relations: HashMap<Key2, char>,
+    columns: HashMap<Key3, Column>,
+    /// (schema, table) -> constraints
+    constraints: HashMap<Key2, Vec<Constraint>>,
+    indexes: HashMap<Key2, Index>,
+    /// (schema, name) -> typtype
+    types: HashMap<Key2, char>,
+    enum_labels: HashSet<Key3>,
+    /// extension -> schema
+    extensions: HashMap<String, String>,
+    /// (schema, name) -> argument types of each overload
+    functions: HashMap<Key2, Vec<Vec<TypeInfo>>>,
+    triggers: HashSet<Key3>,
+    /// (schema, relation, column) -> comment
+    comments: HashMap<(String, String, Option<String>), String>,
+    /// (schema, sequence) -> (table, column)
+    sequence_owners: HashMap<Key2, Key2>,
+}
+
+/// Whether an expectation holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Observed {
+    /// The fact holds (for `exists: false`: the object is gone).
+    Present,
+    /// The fact does not hold: not applied (yet), or undone.
+    Absent,
+    /// An object of that name exists, but with another shape (type, nullability, default,
+    /// uniqueness, columns, kind, ...), or the schema it lives in was not loaded.
+    Conflicting { detail: String },
+}
+
+const OBJECTS: &str = "
+SELECT 'schema', nspname::text, NULL::text, NULL::text, NULL::text FROM pg_namespace
+UNION ALL
+SELECT 'relation', n.nspname::text, c.relname::text, NULL, c.relkind::text
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'i', 'I', 'f', 'c')
+UNION ALL
+SELECT 'type', n.nspname::text, t.typname::text, NULL, t.typtype::text
+  FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+  LEFT JOIN pg_class c ON c.oid = t.typrelid
+ WHERE n.nspname = ANY($1) AND NOT (t.typtype = 'b' AND t.typcategory = 'A')
+   AND (t.typtype <> 'c' OR c.relkind = 'c')
+UNION ALL
+SELECT 'label', n.nspname::text, t.typname::text, e.enumlabel::text, NULL
+  FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid JOIN pg_namespace n ON n.oid = t.typnamespace
+ WHERE n.nspname = ANY($1)
+UNION ALL
+SELECT 'extension', n.nspname::text, x.extname::text, NULL, NULL
+  FROM pg_extension x JOIN pg_namespace n ON n.oid = x.extnamespace
+UNION ALL
+SELECT 'trigger', n.nspname::text, c.relname::text, tg.tgname::text, NULL
+  FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE n.nspname = ANY($1) AND NOT tg.tgisinternal
+UNION ALL
+SELECT 'comment', n.nspname::text, c.relname::text, a.attname::text, d.description
+  FROM pg_description d
+  JOIN pg_class c ON d.classoid = 'pg_class'::regclass AND d.objoid = c.oid
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+  LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.objsubid
+ WHERE n.nspname = ANY($1) AND (d.objsubid = 0 OR a.attname IS NOT NULL)
+UNION ALL
+SELECT 'owner', n.nspname::text, s.relname::text, t.relname::text, a.attname::text
+  FROM pg_depend d
+  JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'
+  JOIN pg_namespace n ON n.oid = s.relnamespace
+  JOIN pg_class t ON t.oid = d.refobjid
+  JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid
+ WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
+   AND d.deptype IN ('a', 'i') AND n.nspname = ANY($1)";
+
+/// The element type of an array, else the type itself (`t` is the type's pg_type row).
+const BASE_TYPE: &str = "JOIN pg_type bt ON bt.oid = CASE WHEN t.typelem <> 0 AND t.typlen = -1 THEN t.typelem ELSE t.oid END
+  JOIN pg_namespace bn ON bn.oid = bt.typnamespace";
+
+fn columns_sql() -> String {
+    format!(
+        "SELECT n.nspname::text, c.relname::text, a.attname::text,
+       format_type(a.atttypid, a.atttypmod), format_type(a.atttypid, NULL), bn.nspname::text, bt.typname::text,
+       a.attnotnull, pg_get_expr(d.adbin, d.adrelid)
+  FROM pg_attribute a
+  JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+  JOIN pg_type t ON t.oid = a.atttypid
+  {BASE_TYPE}
+  LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+ WHERE n.nspname = ANY($1) AND a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', 'f')"
+    )
+}
+
+const CONSTRAINTS: &str = "
+SELECT n.nspname::text, c.relname::text, con.conname::text, con.contype::text,
+       ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(num, ord)
+               JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.num ORDER BY k.ord),
+       rn.nspname::text, rc.relname::text,
+       ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(num, ord)
+               JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num ORDER BY k.ord),
+       con.confdeltype::text, con.confupdtype::text
+  FROM pg_constraint con
+  JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+  LEFT JOIN pg_class rc ON rc.oid = con.confrelid LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace
+ WHERE n.nspname = ANY($1)";
+
+const INDEXES: &str = "
+SELECT n.nspname::text, ic.relname::text, tc.relname::text, i.indisunique, am.amname::text,
+       ARRAY(SELECT a.attname::text FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(num, ord)
+               LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.num AND k.num <> 0
+              WHERE k.ord <= i.indnkeyatts ORDER BY k.ord),
+       ARRAY(SELECT (o.opt & 1) = 1 FROM unnest(i.indoption::int2[]) WITH ORDINALITY o(opt, ord)
+              WHERE o.ord <= i.indnkeyatts ORDER BY o.ord)
+  FROM pg_index i
+  JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_class tc ON tc.oid = i.indrelid
+  JOIN pg_namespace n ON n.oid = ic.relnamespace JOIN pg_am am ON am.oid = ic.relam
+ WHERE n.nspname = ANY($1)";
+
+fn functions_sql() -> String {
+    format!(
+        "SELECT n.nspname::text, p.proname::text,
+       coalesce(a.fmt, '{{}}'), coalesce(a.sch, '{{}}'), coalesce(a.nam, '{{}}')
+  FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+  LEFT JOIN LATERAL (
+    SELECT array_agg(format_type(t.oid, NULL) ORDER BY k.ord) AS fmt,
+           array_agg(bn.nspname::text ORDER BY k.ord) AS sch,
+           array_agg(bt.typname::text ORDER BY k.ord) AS nam
+      FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY k(typ, ord)
+      JOIN pg_type t ON t.oid = k.typ
+      {BASE_TYPE}
+  ) a ON true
+ WHERE n.nspname = ANY($1)"
+    )
+}
+
+/// Reads what is needed to evaluate expectations about `schemas` (every schema they name; see
+/// `schemas_named`) in five read-only queries.
+pub async fn load_snapshot(
+    client: &Client,
+    schemas: &[String],
+) -> Result<CatalogSnapshot, tokio_postgres::Error> {
+    let param = schemas.to_vec();
+    let query = |sql: String| {
+        let param = param.clone();
+        async move {
+            client
+                .query_typed(&sql, &[(&param, Type::TEXT_ARRAY)])
+                .await
+        }
+    };
+    let mut snap = CatalogSnapshot {
+        loaded: schemas.iter().cloned().collect(),
+        ..Default::default()
+    };
+
+    for row in query(OBJECTS.to_string()).await? {
+        let text = |k: usize| row.get::<_, Option<String>>(k).unwrap_or_default();
+        let first = |k: usize| text(k).chars().next().unwrap_or(' ');
+        let (schema, name, extra) = (text(1), text(2), text(3));
+        match text(0).as_str() {
+            "schema" => {
+                snap.schemas.insert(schema);
+            }
+            "relation" => {
+                snap.relations.insert((schema, name), first(4));
+            }
+            "type" => {
+                snap.types.insert((schema, name), first(4));
+            }
+            "label" => {
+                snap.enum_labels.insert((schema, name, extra));
+            }
+            "extension" => {
+                snap.extensions.insert(name, schema);
+            }
+            "trigger" => {
+                snap.triggers.insert((schema, name, extra));
+            }
+            "comment" => {
+                let column = row.get::<_, Option<String>>(3);
+                snap.comments.insert((schema, name, column), text(4));
+            }
+            "owner" => {
+                snap.sequence_owners
+                    .insert((schema, name), (extra, text(4)));
+            }
+            _ => {}
+        }
+    }
+    for row in query(columns_sql()).await? {
+        let ty = type_info(&row, 3);
+        let column = Column {
+            ty,
+            not_null: row.get(7),
+            default: row.get(8),
+        };
+        snap.columns
+            .insert((row.get(0), row.get(1), row.get(2)), column);
+    }
+    for row in query(CONSTRAINTS.to_string()).await? {
+        let code = |k: usize| {
+            row.get::<_, Option<String>>(k)
+                .and_then(|s| s.chars().next())
+                .unwrap_or(' ')
+        };
+        let c = Constraint {
+            name: row.get(2),
+            kind: code(3),
+            columns: row.get(4),
+            ref_schema: row.get(5),
+            ref_table: row.get(6),
+            ref_columns: row.get(7),
+            on_delete: code(8),
+            on_update: code(9),
+        };
+        snap.constraints
+            .entry((row.get(0), row.get(1)))
+            .or_default()
+            .push(c);
+    }
+    for row in query(INDEXES.to_string()).await? {
+        let index = Index {
+            table: row.get(2),
+            unique: row.get(3),
+            method: row.get(4),
+            columns: row.get(5),
+            descending: row.get(6),
+        };
+        snap.indexes.insert((row.get(0), row.get(1)), index);
+    }
+    for row in query(functions_sql()).await? {
+        let (fmt, sch, nam): (Vec<String>, Vec<String>, Vec<String>) =
+            (row.get(2), row.get(3), row.get(4));
+        let args = fmt
+            .into_iter()
+            .zip(sch.into_iter().zip(nam))
+            .map(|(formatted, (base_schema, base_name))| TypeInfo {
+                unmodified: formatted.clone(),
+                formatted,
+                base_schema,
+                base_name,
+            })
+            .collect();
+        snap.functions
+            .entry((row.get(0), row.get(1)))
+            .or_default()
+            .push(args);
+    }
+    Ok(snap)
+}
+
+fn type_info(row: &Row, at: usize) -> TypeInfo {
+    TypeInfo {
+        formatted: row.get(at),
+        unmodified: row.get(at + 1),
+        base_schema: row.get(at + 2),
+        base_name: row.get(at + 3),
+    }
+}
+
+/// Every schema the expectations name, the default one first (what `load_snapshot` needs).
+pub fn schemas_named<'a>(
+    expectations: impl IntoIterator<Item = &'a Expectation>,
+    default_schema: &str,
+) -> Vec<String> {
+    let mut out = vec![default_schema.to_string()];
+    for e in expectations {
+        let mut add = |s: &str| {
+            if !out.iter().any(|o| o == s) {
+                out.push(s.to_string());
+            }
+        };
+        if let Some(s) = e.schema() {
+            add(s);
+        }
+        match e {
+            Expectation::SchemaExists { name, .. } => add(name),
+            Expectation::ConstraintExists {
+                foreign_key: Some(fk),
+                ..
+            } => add(&fk.ref_schema),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Whether a stored type is the canonical `expected` one (see `Expectation`).
+fn type_matches(expected: &str, t: &TypeInfo) -> bool {
+    if t.base_schema == "pg_catalog" {
+        return expected == t.formatted;
+    }
+    // User-defined: compare by name (qualified or not), then modifiers and array-ness as printed.
+    let array = if t.formatted.ends_with("[]") {
+        "[]"
+    } else {
+        ""
+    };
+    let formatted = t.formatted.trim_end_matches("[]");
+    let unmodified = t.unmodified.trim_end_matches("[]");
+    let mods: String = formatted
+        .strip_prefix(unmodified)
+        .unwrap_or("")
+        .split_whitespace()
+        .collect();
+    let qualified = format!("{}.{}", quote(&t.base_schema), quote(&t.base_name));
+    [quote(&t.base_name), qualified].iter().any(|name| {
+        expected
+            .strip_prefix(name.as_str())
+            .is_some_and(|rest| rest.eq_ignore_ascii_case(&format!("{mods}{array}")))
+    })
+}
+
+fn default_matches(expected: &DefaultExpectation, actual: Option<&str>) -> bool {
+    match (expected, actual) {
+        (DefaultExpectation::Absent, a) => a.is_none(),
+        (DefaultExpectation::Nextval, Some(a)) => a.starts_with("nextval("),
+        (DefaultExpectation::Expr(e), Some(a)) => default_tokens(e) == default_tokens(a),
+        (_, None) => false,
+    }
+}
+
+fn describe_default(d: Option<&str>) -> String {
+    d.map_or_else(|| "no default".to_string(), |d| format!("DEFAULT {d}"))
+}
+
+/// `pg_constraint.contype` and `confdeltype` codes.
+const CONSTRAINT_CODES: [(ConstraintKind, char); 5] = [
+    (ConstraintKind::PrimaryKey, 'p'),
+    (ConstraintKind::Unique, 'u'),
+    (ConstraintKind::ForeignKey, 'f'),
+    (ConstraintKind::Check, 'c'),
+    (ConstraintKind::Exclusion, 'x'),
+];
+const ACTION_CODES: [(RefAction, char); 5] = [
+    (RefAction::NoAction, 'a'),
+    (RefAction::Restrict, 'r'),
+    (RefAction::Cascade, 'c'),
+    (RefAction::SetNull, 'n'),
+    (RefAction::SetDefault, 'd'),
+];
+
+fn code_of<T: PartialEq + Copy>(table: &[(T, char)], value: T) -> char {
+    table
+        .iter()
+        .find(|(v, _)| *v == value)
+        .map_or(' ', |(_, c)| *c)
+}
+
+/// The name of a catalog code, for messages (`'u'` -> `Unique`).
+fn name_of<T: std::fmt::Debug>(table: &[(T, char)], code: char) -> String {
+    table
+        .iter()
+        .find(|(_, c)| *c == code)
+        .map_or_else(|| format!("'{code}'"), |(v, _)| format!("{v:?}"))
+}
+
+fn typtype_name(t: char) -> &'static str {
+    match t {
+        'e' => "enum",
+        'c' => "composite",
+        'd' => "domain",
+        'r' => "range",
+        'm' => "multirange",
+        'p' => "pseudo",
+        _ => "base",
+    }
+}
+
+fn relkinds(kind: RelationKind) -> &'static [char] {
+    match kind {
+        RelationKind::Table => &['r', 'p'],
+        RelationKind::View => &['v'],
+        RelationKind::MaterializedView => &['m'],
+        RelationKind::Sequence => &['S'],
+    }
+}
+
+fn relkind_name(k: char) -> &'static str {
+    match k {
+        'r' | 'p' => "a table",
+        'v' => "a view",
+        'm' => "a materialized view",
+        'S' => "a sequence",
+        'i' | 'I' => "an index",
+        'f' => "a foreign table",
+        'c' => "a composite type",
+        _ => "another kind of relation",
+    }
+}
+
+fn presence(holds: bool) -> Observed {
+    if holds {
+        Observed::Present
+    } else {
+        Observed::Absent
+    }
+}
+
+fn conflicting(detail: impl Into<String>) -> Observed {
+    Observed::Conflicting {
+        detail: detail.into(),
+    }
+}
+
+/// For an existence fact: Present/Absent from `found`, or the shape differences when it exists.
+fn existence(
+    exists: bool,
+    found: bool,
+    differences: impl FnOnce() -> Vec<String>,
+    replaces: bool,
+) -> Observed {
+    match (exists, found) {
+        (false, found) => presence(!found),
+        (true, false) => Observed::Absent,
+        (true, true) => {
+            let diff = differences();
+            if diff.is_empty() {
+                Observed::Present
+            } else if replaces {
+                // The script drops and re-creates it: the old shape is the "not applied" state.
+                Observed::Absent
+            } else {
+                conflicting(diff.join("; "))
+            }
+        }
+    }
+}
+
+/// Checks one expectation against the snapshot.
+pub fn observe(exp: &Expectation, snap: &CatalogSnapshot) -> Observed {
+    use Expectation::*;
+    // Extensions are database-wide; everything else is only known for the loaded schemas.
+    if let Some(schema) = exp
+        .schema()
+        .filter(|_| !matches!(exp, ExtensionExists { .. }))
+    {
+        if snap.schemas.contains(schema) && !snap.loaded.contains(schema) {
+            return conflicting(format!(
+                "schema {} was not loaded into the snapshot",
+                quote(schema)
+            ));
+        }
+    }
+    let key2 = |s: &str, n: &str| (s.to_string(), n.to_string());
+    let key3 = |s: &str, t: &str, n: &str| (s.to_string(), t.to_string(), n.to_string());
+    match exp {
+        SchemaExists { name, exists } => presence(snap.schemas.contains(name) == *exists),
+        ExtensionExists {
+            name,
+            schema,
+            exists,
+        } => {
+            let found = snap.extensions.get(name);
+            existence(
+                *exists,
+                found.is_some(),
+                || match (schema, found) {
+                    (Some(want), Some(got)) if want != got => {
+                        vec![format!("installed in schema {}", quote(got))]
+                    }
+                    _ => vec![],
+                },
+                false,
+            )
+        }
+        TableExists { .. }
+        | ViewExists { .. }
+        | MaterializedViewExists { .. }
+        | SequenceExists { .. } => {
+            let Some((kind, schema, name, exists)) = exp.as_relation() else {
+                return Observed::Absent;
+            };
+            match snap.relations.get(&key2(schema, name)) {
+                Some(k) if relkinds(kind).contains(k) => presence(exists),
+                Some(k) if exists => {
+                    conflicting(format!("{} is {}", quote(name), relkind_name(*k)))
+                }
+                _ => presence(!exists),
+            }
+        }
+        SequenceOwnedBy {
+            schema,
+            name,
+            owner,
+        } => {
+            let actual = snap.sequence_owners.get(&key2(schema, name));
+            let holds =
+                snap.relations.get(&key2(schema, name)) == Some(&'S') && actual == owner.as_ref();
+            presence(holds)
+        }
+        ColumnExists {
+            schema,
+            table,
+            column,
+            exists,
+            data_type,
+            not_null,
+            default,
+            replaces,
+        } => {
+            let found = snap.columns.get(&key3(schema, table, column));
+            existence(
+                *exists,
+                found.is_some(),
+                || {
+                    let Some(col) = found else { return vec![] };
+                    let mut diff = Vec::new();
+                    if let Some(t) = data_type.as_deref().filter(|t| !type_matches(t, &col.ty)) {
+                        diff.push(format!("type is {} (expected {t})", col.ty.formatted));
+                    }
+                    if let Some(n) = not_null.filter(|n| *n != col.not_null) {
+                        diff.push(if n {
+                            "nullable (expected NOT NULL)".into()
+                        } else {
+                            "NOT NULL (expected nullable)".into()
+                        });
+                    }
+                    if let Some(d) = default
+                        .as_ref()
+                        .filter(|d| !default_matches(d, col.default.as_deref()))
+                    {
+                        diff.push(format!(
+                            "{} (expected {})",
+                            describe_default(col.default.as_deref()),
+                            d
+                        ));
+                    }
+                    diff
+                },
+                *replaces,
+            )
+        }
+        ColumnType {
+            schema,
+            table,
+            column,
+            data_type,
+        } => {
+            let col = snap.columns.get(&key3(schema, table, column));
+            presence(col.is_some_and(|c| type_matches(data_type, &c.ty)))
+        }
+        ColumnNotNull {
+            schema,
+            table,
+            column,
+            not_null,
+        } => {
+            let col = snap.columns.get(&key3(schema, table, column));
+            presence(col.is_some_and(|c| c.not_null == *not_null))
+        }
+        ColumnDefault {
+            schema,
+            table,
+            column,
+            default,
+        } => {
+            let col = snap.columns.get(&key3(schema, table, column));
+            presence(col.is_some_and(|c| default_matches(default, c.default.as_deref())))
+        }
+        ConstraintExists {
+            schema,
+            table,
+            name,
+            kind,
+            columns,
+            foreign_key,
+            exists,
+            replaces,
+        } => {
+            let on_table = snap
+                .constraints
+                .get(&key2(schema, table))
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            let shape = |c: &Constraint| {
+                let mut diff = Vec::new();
+                if let Some(k) = kind.filter(|k| code_of(&CONSTRAINT_CODES, *k) != c.kind) {
+                    let got = name_of(&CONSTRAINT_CODES, c.kind);
+                    diff.push(format!("is a {got} constraint (expected {k:?})"));
+                }
+                if let Some(cols) = columns.as_ref().filter(|cols| **cols != c.columns) {
+                    diff.push(format!(
+                        "columns are ({}) (expected ({}))",
+                        c.columns.join(", "),
+                        cols.join(", ")
+                    ));
+                }
+                if let Some(fk) = foreign_key {
+                    let target = (c.ref_schema.as_deref(), c.ref_table.as_deref());
+                    if target != (Some(fk.ref_schema.as_str()), Some(fk.ref_table.as_str())) {
+                        diff.push("references another table".to_string());
+                    }
+                    if fk.ref_columns.as_ref().is_some_and(|r| *r != c.ref_columns) {
+                        diff.push(format!("references columns ({})", c.ref_columns.join(", ")));
+                    }
+                    if code_of(&ACTION_CODES, fk.on_delete) != c.on_delete
+                        || code_of(&ACTION_CODES, fk.on_update) != c.on_update
+                    {
+                        diff.push(format!(
+                            "ON DELETE {} ON UPDATE {} (expected {:?}/{:?})",
+                            name_of(&ACTION_CODES, c.on_delete),
+                            name_of(&ACTION_CODES, c.on_update),
+                            fk.on_delete,
+                            fk.on_update
+                        ));
+                    }
+                }
+                diff
+            };
+            match name {
+                Some(n) => {
+                    let found = on_table.iter().find(|c| &c.name == n);
+                    existence(
+                        *exists,
+                        found.is_some(),
+                        || found.map(shape).unwrap_or_default(),
+                        *replaces,
+                    )
+                }
+                // Unnamed: any constraint of that shape.
+                None => presence(on_table.iter().any(|c| shape(c).is_empty()) == *exists),
+            }
+        }
+        IndexExists {
+            schema,
+            name,
+            table,
+            unique,
+            columns,
+            method,
+            descending,
+            exists,
+            replaces,
+        } => {
+            let found = snap.indexes.get(&key2(schema, name));
+            if found.is_none() {
+                if let Some(k) = snap.relations.get(&key2(schema, name)).filter(|_| *exists) {
+                    return conflicting(format!("{} is {}", quote(name), relkind_name(*k)));
+                }
+            }
+            existence(
+                *exists,
+                found.is_some(),
+                || {
+                    let Some(ix) = found else { return vec![] };
+                    let mut diff = Vec::new();
+                    if let Some(t) = table.as_ref().filter(|t| **t != ix.table) {
+                        diff.push(format!(
+                            "is on table {} (expected {})",
+                            quote(&ix.table),
+                            quote(t)
+                        ));
+                    }
+                    if let Some(u) = unique.filter(|u| *u != ix.unique) {
+                        diff.push(if u {
+                            "is not unique".into()
+                        } else {
+                            "is unique".into()
+                        });
+                    }
+                    if let Some(m) = method
+                        .as_ref()
+                        .filter(|m| !m.eq_ignore_ascii_case(&ix.method))
+                    {
+                        diff.push(format!("uses {} (expected {m})", ix.method));
+                    }
+                    let actual: Vec<String> = ix
+                        .columns
+                        .iter()
+                        .map(|c| c.clone().unwrap_or_else(|| "(expression)".into()))
+                        .collect();
+                    if let Some(cols) = columns.as_ref().filter(|cols| **cols != actual) {
+                        diff.push(format!(
+                            "columns are ({}) (expected ({}))",
+                            actual.join(", "),
+                            cols.join(", ")
+                        ));
+                    } else if let Some(d) = descending.as_ref().filter(|d| **d != ix.descending) {
+                        diff.push(format!(
+                            "sort order differs (descending: {:?}, expected {d:?})",
+                            ix.descending
+                        ));
+                    }
+                    diff
+                },
+                *replaces,
+            )
+        }
+        TypeExists {
+            schema,
+            name,
+            kind,
+            exists,
+        } => {
+            let found = snap.types.get(&key2(schema, name));
+            existence(
+                *exists,
+                found.is_some(),
+                || {
+                    let want = kind.map(|k| match k {
+                        TypeKind::Enum => 'e',
+                        TypeKind::Composite => 'c',
+                        TypeKind::Domain => 'd',
+                        TypeKind::Range => 'r',
+                    });
+                    match (want, found) {
+                        (Some(w), Some(got)) if w != *got => {
+                            vec![format!(
+                                "is a {} type (expected {kind:?})",
+                                typtype_name(*got)
+                            )]
+                        }
+                        _ => vec![],
+                    }
+                },
+                false,
+            )
+        }
+        EnumValueExists {
+            schema,
+            type_name,
+            value,
+            exists,
+        } => presence(snap.enum_labels.contains(&key3(schema, type_name, value)) == *exists),
+        FunctionExists {
+            schema,
+            name,
+            arg_types,
+            exists,
+        } => {
+            let overloads = snap
+                .functions
+                .get(&key2(schema, name))
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            let found = overloads.iter().any(|args| match arg_types {
+                None => true,
+                Some(want) => {
+                    want.len() == args.len()
+                        && want.iter().zip(args).all(|(w, a)| type_matches(w, a))
+                }
+            });
+            presence(found == *exists)
+        }
+        TriggerExists {
+            schema,
+            table,
+            name,
+            exists,
+        } => presence(snap.triggers.contains(&key3(schema, table, name)) == *exists),
+        CommentEquals {
+            schema,
+            relation,
+            column,
+            comment,
+        } => {
+            let actual = snap
+                .comments
+                .get(&(schema.clone(), relation.clone(), column.clone()));
+            let exists = match column {
+                Some(c) => snap.columns.contains_key(&key3(schema, relation, c)),
+                None => snap.relations.contains_key(&key2(schema, relation)),
+            };
+            presence(exists && actual == comment.as_ref())
+        }
+    }
+}
+
+/// One verdict for a statement from its expectations: Conflicting if any is, else Absent if any
+/// is, else Present.
+pub fn summarize(observations: &[Observed]) -> Observed {
+    observations
+        .iter()
+        .find(|o| matches!(o, Observed::Conflicting { .. }))
+        .or_else(|| observations.iter().find(|o| **o == Observed::Absent))
+        .cloned()
+        .unwrap_or(Observed::Present)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ty(formatted: &str, unmodified: &str, base_schema: &str, base_name: &str) -> TypeInfo {
+        TypeInfo {
+            formatted: formatted.into(),
+            unmodified: unmodified.into(),
+            base_schema: base_schema.into(),
+            base_name: base_name.into(),
+        }
+    }
+
+    #[test]
+    fn builtin_types_compare_by_format_type() {
+        let t = ty(
+            "timestamp(3) without time zone",
+            "timestamp without time zone",
+            "pg_catalog",
+            "timestamp",
+        );
+        assert!(type_matches("timestamp(3) without time zone", &t));
+        assert!(!type_matches("timestamp(6) without time zone", &t));
+        let arr = ty(
+            "character varying(191)[]",
+            "character varying[]",
+            "pg_catalog",
+            "varchar",
+        );
+        assert!(type_matches("character varying(191)[]", &arr));
+        assert!(!type_matches("character varying(191)", &arr));
+    }
+
+    #[test]
+    fn user_types_compare_by_name_modifiers_and_arrayness() {
+        // format_type qualifies a type that is not on the search_path: the name still matches.
+        let role = ty("auth.\"Role\"[]", "auth.\"Role\"[]", "auth", "Role");
+        assert!(type_matches("\"Role\"[]", &role));
+        assert!(type_matches("\"auth\".\"Role\"[]", &role));
+        assert!(!type_matches("\"public\".\"Role\"[]", &role));
+        assert!(!type_matches("\"Role\"", &role));
+        assert!(!type_matches("\"role\"[]", &role));
+        let vector = ty("vector(1536)", "vector", "public", "vector");
+        assert!(type_matches("\"vector\"(1536)", &vector));
+        assert!(!type_matches("\"vector\"(3)", &vector));
+        let geo = ty("geometry(Point,4326)", "geometry", "public", "geometry");
+        assert!(type_matches("\"geometry\"(POINT,4326)", &geo));
+    }
+
+    #[test]
+    fn statement_summary() {
+        let c = Observed::Conflicting { detail: "x".into() };
+        assert_eq!(summarize(&[]), Observed::Present);
+        assert_eq!(
+            summarize(&[Observed::Present, Observed::Absent]),
+            Observed::Absent
+        );
+        assert_eq!(
+            summarize(&[Observed::Absent, c.clone(), Observed::Present]),
+            c
+        );
+    }
+}

@@ -1,0 +1,4 @@
+-- AlterTable
+ALTER TABLE "Ticket" ALTER COLUMN "id" DROP DEFAULT,
+ALTER COLUMN "code" SET DATA TYPE CHAR(8);
+DROP SEQUENCE "Ticket_id_seq";

@@ -1,0 +1,5 @@
+-- AlterEnum
+ALTER TYPE "Plan" ADD VALUE 'TRIAL';
+
+-- AlterTable
+ALTER TABLE "Org" ALTER COLUMN "plan" SET DEFAULT 'TRIAL';
