@@ -78,6 +78,9 @@ async function main() {
     step('Ask the doctor (read-only)')
     if (cli(['diagnose', '--cwd', project.dir], env) !== 1) throw new Error('diagnose should report blocked (exit 1)')
 
+    step('Heal refuses: nothing of it is in the database, but the unchanged script would fail again')
+    if (cli(['heal', '--cwd', project.dir], env) !== 1) throw new Error('heal should refuse (exit 1)')
+
     step('Repair: fix the script for PostgreSQL, resolve as rolled back, deploy again')
     project.write(SESSION, SESSION_SQLITE.replace('DATETIME', 'TIMESTAMP(3)'))
     process.stdout.write(`(edited prisma/migrations/${SESSION}/migration.sql: DATETIME -> TIMESTAMP(3))\n`)

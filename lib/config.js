@@ -16,6 +16,7 @@
 const fs = require('node:fs')
 const path = require('node:path')
 const { createRequire } = require('node:module')
+const { pathToFileURL } = require('node:url')
 
 // The order @prisma/config 7.x searches in (findPrismaConfigFile).
 const EXTENSIONS = ['.js', '.ts', '.mjs', '.cjs', '.mts', '.cts']
@@ -73,7 +74,7 @@ function findConfigFile(root) {
 }
 
 /** The project's own `@prisma/config` module, or null when it is not installed. */
-function requireProjectConfigPackage(root) {
+async function loadProjectConfigPackage(root) {
   const fromRoot = createRequire(path.join(root, 'package.json'))
   const attempts = [
     () => fromRoot.resolve('@prisma/config'),
@@ -86,7 +87,12 @@ function requireProjectConfigPackage(root) {
     } catch {
       continue
     }
-    return { module: require(resolved), resolved }
+    try {
+      return { module: require(resolved), resolved }
+    } catch (e) {
+      if (e && e.code === 'ERR_REQUIRE_ESM') return { module: await import(pathToFileURL(resolved).href), resolved }
+      throw configError(`Cannot load the project's @prisma/config (${resolved}): ${e && e.message}`)
+    }
   }
   return null
 }
@@ -119,7 +125,7 @@ async function loadPrismaConfig(options = {}) {
   // Everything the config could give was passed explicitly: nothing to load.
   const explicit = Boolean(options.url) && Boolean(options.migrationsDir || options.schema)
 
-  const pkg = requireProjectConfigPackage(root)
+  const pkg = await loadProjectConfigPackage(root)
   if (!pkg) {
     if (explicit) return null
     throw configError(
@@ -172,7 +178,9 @@ async function loadPrismaConfig(options = {}) {
  * file (unless the caller passed `prismaConfig`, or `prismaConfig: null` to skip it).
  */
 async function withPrismaConfig(options) {
+  // Malformed options are left for the native layer to reject with E_INVALID_ARG.
   if (options !== undefined && options !== null && typeof options !== 'object') return options
+  if (options && options.cwd !== undefined && options.cwd !== null && typeof options.cwd !== 'string') return options
   if (options && Object.prototype.hasOwnProperty.call(options, 'prismaConfig')) return options
   const config = await loadPrismaConfig(options || {})
   if (!config) return options

@@ -149,7 +149,13 @@ fn failed_migration(
     let execution = verdict::detect_execution(&logs, evidence.has_transaction_control);
     let (verdict, verdict_reason) = verdict::decide_verdict(&evidence.statements, execution);
     let (action, action_reason) = verdict::choose_action(verdict, &cause, script_changed);
-    let commands = verdict::commands_for(action, name, &evidence.statements, &cause);
+    let commands = verdict::commands_for(
+        action,
+        name,
+        &evidence.statements,
+        &cause,
+        local_migration.is_some(),
+    );
     FailedMigration {
         name: name.clone(),
         row_id: row.id.clone(),

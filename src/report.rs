@@ -303,6 +303,12 @@ pub fn render_diagnosis(d: &Diagnosis) -> String {
         if !f.cause.explanation.is_empty() {
             out.push_str(&format!("  why:     {}\n", f.cause.explanation));
         }
+        if !f.cause.fix.is_empty() {
+            out.push_str("  fix:\n");
+            for line in f.cause.fix.lines() {
+                out.push_str(&format!("    {line}\n"));
+            }
+        }
         if !f.commands.is_empty() {
             out.push_str("  to resolve:\n");
             for c in &f.commands {

@@ -12,6 +12,9 @@ const DATA_CAUSES: &[&str] = &[
     "data-exception",
 ];
 
+/// Cause codes where the database setup, not the script or the data, refused the migration.
+const ENVIRONMENT_CAUSES: &[&str] = &["insufficient-privilege", "disk-full"];
+
 /// Which engine ran the script, read from the shape of `logs`: the native engine stores its P3018
 /// text; driver adapters store "external connector error" and run statements one by one. A script
 /// with its own COMMIT persists what precedes the COMMIT either way.
@@ -156,6 +159,14 @@ pub fn choose_action(
                 cause.title
             ),
         ),
+        Verdict::NotApplied if ENVIRONMENT_CAUSES.contains(&cause.code.as_str()) => (
+            Action::Manual,
+            format!(
+                "Nothing of it is in the database, but the database itself refused it ({}): fix that, then mark it \
+                 rolled back so deploy runs it again.",
+                cause.title
+            ),
+        ),
         Verdict::NotApplied if DATA_CAUSES.contains(&cause.code.as_str()) => (
             Action::FixData,
             "Nothing of it is in the database, but the data blocks it: retrying the same script fails the same way."
@@ -201,6 +212,7 @@ pub fn commands_for(
     name: &str,
     statements: &[StatementEvidence],
     cause: &CauseInfo,
+    folder_exists: bool,
 ) -> Vec<String> {
     let script = format!("prisma/migrations/{name}/migration.sql");
     let rolled_back = format!("npx prisma migrate resolve --rolled-back {name}");
@@ -210,18 +222,18 @@ pub fn commands_for(
         Action::Retry => vec![rolled_back, deploy],
         Action::MarkApplied => vec![applied],
         Action::FixScript => vec![
-            format!("# edit {script}: {}", first_sentence(&cause.fix)),
+            format!("# fix {script} first: {}", first_step(&cause.fix)),
             rolled_back,
             deploy,
         ],
         Action::FixData => vec![
-            format!("# {}", first_sentence(&cause.fix)),
+            format!("# fix the data first: {}", first_step(&cause.fix)),
             rolled_back,
             deploy,
         ],
         Action::Complete => {
             let mut out = vec![
-                "# run the statements that are missing (npx prisma db execute --stdin):"
+                "# run the missing statements (npx prisma db execute --stdin), fixed first if they failed:"
                     .to_string(),
             ];
             out.extend(
@@ -238,16 +250,30 @@ pub fn commands_for(
             rolled_back,
             deploy,
         ],
-        Action::Manual => vec![
-            format!("# inspect {name} (statements and database), then one of:"),
-            rolled_back,
-            applied,
-        ],
+        Action::Manual => {
+            let mut out = Vec::new();
+            if !cause.fix.is_empty() {
+                out.push(format!("# {}", first_step(&cause.fix)));
+            }
+            if folder_exists {
+                out.push(format!(
+                    "# inspect {name} (statements and database), then one of:"
+                ));
+                out.push(rolled_back);
+                out.push(applied);
+            } else {
+                out.push("# its folder is gone, so deploy will not re-run it; once nothing of it is needed:".to_string());
+                out.push(rolled_back);
+            }
+            out
+        }
     }
 }
 
-fn first_sentence(text: &str) -> &str {
-    text.split_inclusive(". ").next().unwrap_or(text).trim()
+/// The first step of a cause's fix, without its "1. " numbering.
+fn first_step(fix: &str) -> &str {
+    let line = fix.lines().next().unwrap_or("").trim();
+    line.strip_prefix("1. ").unwrap_or(line)
 }
 
 fn indexes(
@@ -290,7 +316,7 @@ mod tests {
             code: code.into(),
             title: code.into(),
             explanation: String::new(),
-            fix: "Do the fix. Then more.".into(),
+            fix: "1. Do the fix.\n2. Then more.".into(),
             transient,
             object: None,
         }
@@ -412,6 +438,7 @@ mod tests {
             "m",
             &[st(0, Effect::Present), st(1, Effect::Absent)],
             &cause("x", false),
+            true,
         );
         assert_eq!(cmds[1], "stmt 1;");
         assert_eq!(

@@ -91,7 +91,7 @@ fn judge(
                 } else if let Some((what, _)) =
                     observed.iter().find(|(_, o)| *o == Observed::Absent)
                 {
-                    (Effect::Absent, Some(format!("missing: {what}")))
+                    (Effect::Absent, Some(format!("expected, not found: {what}")))
                 } else {
                     (Effect::Present, None)
                 }
