@@ -270,10 +270,18 @@ pub fn commands_for(
     }
 }
 
-/// The first step of a cause's fix, without its "1. " numbering.
-fn first_step(fix: &str) -> &str {
+/// The first step of a cause's fix, without its "1. " numbering, cut to one readable line (the
+/// whole fix is in `cause.fix`).
+fn first_step(fix: &str) -> String {
+    const MAX: usize = 120;
     let line = fix.lines().next().unwrap_or("").trim();
-    line.strip_prefix("1. ").unwrap_or(line)
+    let line = line.strip_prefix("1. ").unwrap_or(line);
+    if line.chars().count() <= MAX {
+        return line.to_string();
+    }
+    let cut: String = line.chars().take(MAX).collect();
+    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
+    format!("{cut} … (see the fix)")
 }
 
 fn indexes(
