@@ -7,6 +7,9 @@ const native = require('../index.js')
 const { withPrismaConfig } = require('./config.js')
 
 const CODE_PREFIX = /^\[([A-Z][A-Z0-9_]*)\] ([\s\S]*)$/
+// Statuses napi itself raises while converting arguments (a string where a number belongs, an
+// unknown enum value, ...): the caller passed bad input.
+const NAPI_ARGUMENT_STATUSES = /^(InvalidArg|GenericFailure|[A-Za-z]+Expected)$/
 
 function withCode(err) {
   if (!(err instanceof Error)) return err
@@ -15,8 +18,7 @@ function withCode(err) {
     err.code = match[1]
     err.message = match[2]
     if (typeof err.stack === 'string') err.stack = err.stack.replace(`[${match[1]}] `, '')
-  } else if (err.code === undefined || err.code === 'GenericFailure' || err.code === 'InvalidArg') {
-    // Argument errors raised by napi itself while converting options.
+  } else if (err.code === undefined || NAPI_ARGUMENT_STATUSES.test(err.code)) {
     err.code = 'E_INVALID_ARG'
   }
   return err

@@ -227,8 +227,8 @@ pub fn render_diagnosis(d: &Diagnosis) -> String {
     let mut out = String::new();
     let db = &d.database;
     out.push_str(&format!(
-        "Database: {} (PostgreSQL {}), schema \"{}\"\nMigrations: {}\n\n",
-        db.url, db.server_version, db.schema, d.migrations_dir
+        "Database: {} (PostgreSQL {}), schema \"{}\"\n          from {}\nMigrations: {}\n          from {}\n\n",
+        db.url, db.server_version, db.schema, db.url_source, d.migrations_dir, db.migrations_dir_source
     ));
     if d.blocked {
         out.push_str(&format!(
