@@ -460,21 +460,24 @@ pub fn extract_database_error(logs: &str) -> Option<String> {
         }
     }
     // only a DbError dump: message: "..."
-    if let Some(i) = logs.find("message: \"") {
-        let rest = &logs[i + "message: ".len()..];
-        let mut out = String::new();
-        let mut esc = false;
-        for c in rest.chars().skip(1) {
-            if esc {
-                out.push(c);
-                esc = false;
-            } else if c == '\\' {
-                esc = true;
-            } else if c == '"' {
-                return Some(out);
-            } else {
-                out.push(c);
-            }
+    let i = logs.find("message: \"")?;
+    debug_string(&logs[i + "message: ".len()..])
+}
+
+/// A `"..."` literal as Rust's Debug prints it (a DbError dump), unescaped; `None` if unterminated.
+fn debug_string(quoted: &str) -> Option<String> {
+    let mut out = String::new();
+    let mut esc = false;
+    for c in quoted.chars().skip(1) {
+        if esc {
+            out.push(c);
+            esc = false;
+        } else if c == '\\' {
+            esc = true;
+        } else if c == '"' {
+            return Some(out);
+        } else {
+            out.push(c);
         }
     }
     None
@@ -489,22 +492,7 @@ pub fn extract_detail(logs: &str) -> Option<String> {
         }
     }
     let i = logs.find("detail: Some(\"")?;
-    let rest = &logs[i + "detail: Some(".len()..];
-    let mut out = String::new();
-    let mut esc = false;
-    for c in rest.chars().skip(1) {
-        if esc {
-            out.push(c);
-            esc = false;
-        } else if c == '\\' {
-            esc = true;
-        } else if c == '"' {
-            return Some(out);
-        } else {
-            out.push(c);
-        }
-    }
-    None
+    debug_string(&logs[i + "detail: Some(".len()..])
 }
 
 /// The SQLSTATE a message stands for: quaint's sentences (driver adapters) and Postgres messages.
