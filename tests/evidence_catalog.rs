@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use prisma_migrate_doctor::evidence::catalog::{
-    load_snapshot, observe, schemas_named, summarize, Observed,
+    load_scoped, load_snapshot, names_named, observe, schemas_named, summarize, Observed,
 };
 use prisma_migrate_doctor::evidence::effects::{
     script_effects, Expectation, ScriptEffects, StatementEffects,
@@ -145,7 +145,16 @@ async fn check_corpus(name: &str, true_before: &[usize]) {
                 );
             }
         }
-        let snap = load_snapshot(&db.client, &schemas).await.unwrap();
+        // Scoped to the names the script mentions, as the doctor loads it.
+        let names = names_named(
+            effects
+                .statements
+                .iter()
+                .flat_map(StatementEffects::expectations),
+        );
+        let snap = load_scoped(&db.client, &schemas, Some(&names))
+            .await
+            .unwrap();
         for (i, eff) in effects.after(k).iter().enumerate() {
             for e in eff.expectations() {
                 checked += 1;

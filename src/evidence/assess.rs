@@ -35,14 +35,15 @@ pub async fn assess(
     if prepared.iter().all(Option::is_none) {
         return Ok(vec![Assessed::default(); scripts.len()]);
     }
-    let schemas = catalog::schemas_named(
+    let expectations = || {
         prepared
             .iter()
             .flatten()
-            .flat_map(|(_, e)| e.statements.iter().flat_map(StatementEffects::expectations)),
-        default_schema,
-    );
-    let snapshot = catalog::load_snapshot(client, &schemas)
+            .flat_map(|(_, e)| e.statements.iter().flat_map(StatementEffects::expectations))
+    };
+    let schemas = catalog::schemas_named(expectations(), default_schema);
+    let names = catalog::names_named(expectations());
+    let snapshot = catalog::load_scoped(client, &schemas, Some(&names))
         .await
         .map_err(|e| DoctorError::database("reading the catalog", e))?;
 

@@ -100,23 +100,25 @@ UNION ALL
 SELECT 'relation', n.nspname::text, c.relname::text, NULL, c.relkind::text
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
  WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'i', 'I', 'f', 'c')
+   AND ($2::text[] IS NULL OR c.relname = ANY($2))
 UNION ALL
 SELECT 'type', n.nspname::text, t.typname::text, NULL, t.typtype::text
   FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
   LEFT JOIN pg_class c ON c.oid = t.typrelid
  WHERE n.nspname = ANY($1) AND NOT (t.typtype = 'b' AND t.typcategory = 'A')
+   AND ($2::text[] IS NULL OR t.typname = ANY($2))
    AND (t.typtype <> 'c' OR c.relkind = 'c')
 UNION ALL
 SELECT 'label', n.nspname::text, t.typname::text, e.enumlabel::text, NULL
   FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid JOIN pg_namespace n ON n.oid = t.typnamespace
- WHERE n.nspname = ANY($1)
+ WHERE n.nspname = ANY($1) AND ($2::text[] IS NULL OR t.typname = ANY($2))
 UNION ALL
 SELECT 'extension', n.nspname::text, x.extname::text, NULL, NULL
   FROM pg_extension x JOIN pg_namespace n ON n.oid = x.extnamespace
 UNION ALL
 SELECT 'trigger', n.nspname::text, c.relname::text, tg.tgname::text, NULL
   FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
- WHERE n.nspname = ANY($1) AND NOT tg.tgisinternal
+ WHERE n.nspname = ANY($1) AND NOT tg.tgisinternal AND ($2::text[] IS NULL OR c.relname = ANY($2))
 UNION ALL
 SELECT 'comment', n.nspname::text, c.relname::text, a.attname::text, d.description
   FROM pg_description d
@@ -124,6 +126,7 @@ SELECT 'comment', n.nspname::text, c.relname::text, a.attname::text, d.descripti
   JOIN pg_namespace n ON n.oid = c.relnamespace
   LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.objsubid
  WHERE n.nspname = ANY($1) AND (d.objsubid = 0 OR a.attname IS NOT NULL)
+   AND ($2::text[] IS NULL OR c.relname = ANY($2))
 UNION ALL
 SELECT 'owner', n.nspname::text, s.relname::text, t.relname::text, a.attname::text
   FROM pg_depend d
@@ -132,7 +135,8 @@ SELECT 'owner', n.nspname::text, s.relname::text, t.relname::text, a.attname::te
   JOIN pg_class t ON t.oid = d.refobjid
   JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid
  WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
-   AND d.deptype IN ('a', 'i') AND n.nspname = ANY($1)";
+   AND d.deptype IN ('a', 'i') AND n.nspname = ANY($1)
+   AND ($2::text[] IS NULL OR s.relname = ANY($2) OR t.relname = ANY($2))";
 
 /// The element type of an array, else the type itself (`t` is the type's pg_type row).
 const BASE_TYPE: &str = "JOIN pg_type bt ON bt.oid = CASE WHEN t.typelem <> 0 AND t.typlen = -1 THEN t.typelem ELSE t.oid END
@@ -148,7 +152,8 @@ fn columns_sql() -> String {
   JOIN pg_type t ON t.oid = a.atttypid
   {BASE_TYPE}
   LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
- WHERE n.nspname = ANY($1) AND a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', 'f')"
+ WHERE n.nspname = ANY($1) AND a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+   AND ($2::text[] IS NULL OR c.relname = ANY($2))"
     )
 }
 
@@ -163,7 +168,7 @@ SELECT n.nspname::text, c.relname::text, con.conname::text, con.contype::text,
   FROM pg_constraint con
   JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
   LEFT JOIN pg_class rc ON rc.oid = con.confrelid LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace
- WHERE n.nspname = ANY($1)";
+ WHERE n.nspname = ANY($1) AND ($2::text[] IS NULL OR c.relname = ANY($2))";
 
 const INDEXES: &str = "
 SELECT n.nspname::text, ic.relname::text, tc.relname::text, i.indisunique, am.amname::text,
@@ -175,7 +180,7 @@ SELECT n.nspname::text, ic.relname::text, tc.relname::text, i.indisunique, am.am
   FROM pg_index i
   JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_class tc ON tc.oid = i.indrelid
   JOIN pg_namespace n ON n.oid = ic.relnamespace JOIN pg_am am ON am.oid = ic.relam
- WHERE n.nspname = ANY($1)";
+ WHERE n.nspname = ANY($1) AND ($2::text[] IS NULL OR ic.relname = ANY($2) OR tc.relname = ANY($2))";
 
 fn functions_sql() -> String {
     format!(
@@ -190,7 +195,7 @@ fn functions_sql() -> String {
       JOIN pg_type t ON t.oid = k.typ
       {BASE_TYPE}
   ) a ON true
- WHERE n.nspname = ANY($1)"
+ WHERE n.nspname = ANY($1) AND ($2::text[] IS NULL OR p.proname = ANY($2))"
     )
 }
 
@@ -200,21 +205,43 @@ pub async fn load_snapshot(
     client: &Client,
     schemas: &[String],
 ) -> Result<CatalogSnapshot, tokio_postgres::Error> {
+    load_scoped(client, schemas, None).await
+}
+
+/// Like `load_snapshot`, but only the objects named in `names` (see `names_named`): on a large
+/// database the expectations of one failed migration touch a handful of its thousands of objects.
+pub async fn load_scoped(
+    client: &Client,
+    schemas: &[String],
+    names: Option<&[String]>,
+) -> Result<CatalogSnapshot, tokio_postgres::Error> {
     let param = schemas.to_vec();
+    let names: Option<Vec<String>> = names.map(<[String]>::to_vec);
     let query = |sql: String| {
-        let param = param.clone();
+        let (param, names) = (param.clone(), names.clone());
         async move {
             client
-                .query_typed(&sql, &[(&param, Type::TEXT_ARRAY)])
+                .query_typed(
+                    &sql,
+                    &[(&param, Type::TEXT_ARRAY), (&names, Type::TEXT_ARRAY)],
+                )
                 .await
         }
     };
+    // Sent together: tokio-postgres pipelines them on the one connection (one round trip).
+    let (objects, columns, constraints, indexes, functions) = tokio::try_join!(
+        query(OBJECTS.to_string()),
+        query(columns_sql()),
+        query(CONSTRAINTS.to_string()),
+        query(INDEXES.to_string()),
+        query(functions_sql()),
+    )?;
     let mut snap = CatalogSnapshot {
         loaded: schemas.iter().cloned().collect(),
         ..Default::default()
     };
 
-    for row in query(OBJECTS.to_string()).await? {
+    for row in objects {
         let text = |k: usize| row.get::<_, Option<String>>(k).unwrap_or_default();
         let first = |k: usize| text(k).chars().next().unwrap_or(' ');
         let (schema, name, extra) = (text(1), text(2), text(3));
@@ -248,7 +275,7 @@ pub async fn load_snapshot(
             _ => {}
         }
     }
-    for row in query(columns_sql()).await? {
+    for row in columns {
         let ty = type_info(&row, 3);
         let column = Column {
             ty,
@@ -258,7 +285,7 @@ pub async fn load_snapshot(
         snap.columns
             .insert((row.get(0), row.get(1), row.get(2)), column);
     }
-    for row in query(CONSTRAINTS.to_string()).await? {
+    for row in constraints {
         let code = |k: usize| {
             row.get::<_, Option<String>>(k)
                 .and_then(|s| s.chars().next())
@@ -279,7 +306,7 @@ pub async fn load_snapshot(
             .or_default()
             .push(c);
     }
-    for row in query(INDEXES.to_string()).await? {
+    for row in indexes {
         let index = Index {
             table: row.get(2),
             unique: row.get(3),
@@ -289,7 +316,7 @@ pub async fn load_snapshot(
         };
         snap.indexes.insert((row.get(0), row.get(1)), index);
     }
-    for row in query(functions_sql()).await? {
+    for row in functions {
         let (fmt, sch, nam): (Vec<String>, Vec<String>, Vec<String>) =
             (row.get(2), row.get(3), row.get(4));
         let args = fmt
@@ -317,6 +344,63 @@ fn type_info(row: &Row, at: usize) -> TypeInfo {
         base_schema: row.get(at + 2),
         base_name: row.get(at + 3),
     }
+}
+
+/// Every object name the expectations mention (relations, indexes, constraints' tables and the
+/// tables their foreign keys reference, types, functions): all `load_scoped` needs to read.
+pub fn names_named<'a>(expectations: impl IntoIterator<Item = &'a Expectation>) -> Vec<String> {
+    use Expectation::*;
+    let mut out: Vec<String> = Vec::new();
+    let mut add = |s: &str| {
+        if !out.iter().any(|o| o == s) {
+            out.push(s.to_string());
+        }
+    };
+    for e in expectations {
+        match e {
+            SchemaExists { .. } | ExtensionExists { .. } => {}
+            TableExists { name, .. }
+            | ViewExists { name, .. }
+            | MaterializedViewExists { name, .. }
+            | SequenceExists { name, .. }
+            | TypeExists { name, .. }
+            | FunctionExists { name, .. } => add(name),
+            SequenceOwnedBy { name, owner, .. } => {
+                add(name);
+                if let Some((table, _)) = owner {
+                    add(table);
+                }
+            }
+            ColumnExists { table, .. }
+            | ColumnType { table, .. }
+            | ColumnNotNull { table, .. }
+            | ColumnDefault { table, .. }
+            | TriggerExists { table, .. } => add(table),
+            ConstraintExists {
+                table,
+                name,
+                foreign_key,
+                ..
+            } => {
+                add(table);
+                if let Some(name) = name {
+                    add(name);
+                }
+                if let Some(fk) = foreign_key {
+                    add(&fk.ref_table);
+                }
+            }
+            IndexExists { name, table, .. } => {
+                add(name);
+                if let Some(table) = table {
+                    add(table);
+                }
+            }
+            EnumValueExists { type_name, .. } => add(type_name),
+            CommentEquals { relation, .. } => add(relation),
+        }
+    }
+    out
 }
 
 /// Every schema the expectations name, the default one first (what `load_snapshot` needs).
