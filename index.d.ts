@@ -21,7 +21,7 @@ export interface CauseInfo {
   /** A retry of the unchanged script may succeed (timeouts, deadlocks, lost connections). */
   transient: boolean
   /** The object named by the error, when known. */
-  object?: string
+  object: string | null
 }
 
 /** Where the database is, without the password. */
@@ -42,11 +42,11 @@ export interface DatabaseInfo {
   /** Where the migrations folder came from (option, config file, next to the schema, default). */
   migrationsDirSource: string
   /** The Prisma schema that was read (a file, or a folder of .prisma files), if any. */
-  schemaPath?: string
+  schemaPath: string | null
   /** Where the schema location came from (option, config file, package.json, default). */
-  schemaSource?: string
+  schemaSource: string | null
   /** The Prisma config file (prisma.config.ts & co) that was loaded, if any. */
-  configFile?: string
+  configFile: string | null
   /** The .env files that were read, in precedence order (the real environment wins over all). */
   envFiles: Array<string>
 }
@@ -119,14 +119,14 @@ export interface FailedMigration {
   /** The error text Prisma stored when the migration failed. */
   logs: string
   /** The SQLSTATE found in `logs`, when present. */
-  errorCode?: string
+  errorCode: string | null
   /** The PostgreSQL error message found in `logs`, when present. */
-  databaseError?: string
+  databaseError: string | null
   /**
    * Whether migration.sql differs from the checksum recorded on the failed row;
    * absent when the migration folder is gone.
    */
-  scriptChanged?: boolean
+  scriptChanged: boolean | null
   existsLocally: boolean
   /** Why it failed, named, with the fix. */
   cause: CauseInfo
@@ -150,7 +150,7 @@ export interface Finding {
   code: string
   severity: Severity
   message: string
-  migration?: string
+  migration: string | null
 }
 
 /**
@@ -215,9 +215,9 @@ export interface LedgerChange {
   kind: LedgerChangeKind
   migrationName: string
   /** The row changed or inserted (absent for create-table). */
-  rowId?: string
+  rowId: string | null
   /** The checksum written (insert-applied only). */
-  checksum?: string
+  checksum: string | null
 }
 
 export type LedgerChangeKind = 'create-table' | 'mark-rolled-back' | 'insert-applied'
@@ -290,13 +290,13 @@ export interface StatementEvidence {
   sql: string
   effect: Effect
   /** Why it is unverifiable or conflicting, or which part is missing. */
-  detail?: string
+  detail: string | null
   /** `IF NOT EXISTS` / `OR REPLACE` / `IF EXISTS`: present either way, so it proves nothing. */
   idempotent: boolean
   /** BEGIN / COMMIT / ROLLBACK / SAVEPOINT in the script itself. */
   transactionControl: boolean
   /** Why it cannot run inside a transaction block (CONCURRENTLY, VACUUM, ...), if so. */
-  nonTransactional?: string
+  nonTransactional: string | null
 }
 
 export type Verdict = 'not-applied' | 'fully-applied' | 'partially-applied' | 'conflicting' | 'unknown'

@@ -219,7 +219,7 @@ test('diagnose reports the failed row: logs, SQLSTATE-or-message, scriptChanged,
 
     ctx.project.remove(M2)
     d = await doctor.diagnose(ctx.options())
-    assert.equal(d.failed[0].scriptChanged, undefined)
+    assert.equal(d.failed[0].scriptChanged, null)
     assert.equal(d.failed[0].existsLocally, false)
   } finally {
     await ctx.done()

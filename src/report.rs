@@ -5,7 +5,7 @@
 use napi_derive::napi;
 
 /// Where the database is, without the password.
-#[cfg_attr(feature = "node", napi(object))]
+#[cfg_attr(feature = "node", napi(object, use_nullable = true))]
 #[derive(Debug, Clone, Default)]
 pub struct DatabaseInfo {
     pub host: String,
@@ -52,7 +52,7 @@ impl Severity {
 }
 
 /// One observation about the project or the database.
-#[cfg_attr(feature = "node", napi(object))]
+#[cfg_attr(feature = "node", napi(object, use_nullable = true))]
 #[derive(Debug, Clone)]
 pub struct Finding {
     /// Stable identifier, e.g. `failed-migration`, `edited-migration`, `missing-locally`.
@@ -63,7 +63,7 @@ pub struct Finding {
 }
 
 /// A failed row of `_prisma_migrations` and what we know about it.
-#[cfg_attr(feature = "node", napi(object))]
+#[cfg_attr(feature = "node", napi(object, use_nullable = true))]
 #[derive(Debug, Clone)]
 pub struct FailedMigration {
     pub name: String,
@@ -98,7 +98,7 @@ pub struct FailedMigration {
 }
 
 /// The result of `diagnose()`: read-only, never writes.
-#[cfg_attr(feature = "node", napi(object))]
+#[cfg_attr(feature = "node", napi(object, use_nullable = true))]
 #[derive(Debug, Clone)]
 pub struct Diagnosis {
     /// `prisma migrate deploy` would stop with P3009.
@@ -149,7 +149,7 @@ pub enum LedgerChangeKind {
     InsertApplied,
 }
 
-#[cfg_attr(feature = "node", napi(object))]
+#[cfg_attr(feature = "node", napi(object, use_nullable = true))]
 #[derive(Debug, Clone)]
 pub struct LedgerChange {
     pub kind: LedgerChangeKind,
@@ -161,7 +161,7 @@ pub struct LedgerChange {
 }
 
 /// The result of `resolve()`.
-#[cfg_attr(feature = "node", napi(object))]
+#[cfg_attr(feature = "node", napi(object, use_nullable = true))]
 #[derive(Debug, Clone)]
 pub struct ResolveOutcome {
     pub migration: String,
@@ -350,7 +350,7 @@ pub enum Effect {
     Unverifiable,
 }
 
-#[cfg_attr(feature = "node", napi(object))]
+#[cfg_attr(feature = "node", napi(object, use_nullable = true))]
 #[derive(Debug, Clone)]
 pub struct StatementEvidence {
     pub index: u32,
@@ -412,7 +412,7 @@ pub enum Execution {
 }
 
 /// Why the migration failed, named.
-#[cfg_attr(feature = "node", napi(object))]
+#[cfg_attr(feature = "node", napi(object, use_nullable = true))]
 #[derive(Debug, Clone)]
 pub struct CauseInfo {
     /// Stable identifier, e.g. `foreign-dialect`, `object-already-exists`, `lock-timeout`.
@@ -449,7 +449,7 @@ impl HealAllow {
 }
 
 /// What heal decided for one failed migration.
-#[cfg_attr(feature = "node", napi(object))]
+#[cfg_attr(feature = "node", napi(object, use_nullable = true))]
 #[derive(Debug, Clone)]
 pub struct HealDecision {
     pub migration: String,
@@ -464,7 +464,7 @@ pub struct HealDecision {
 }
 
 /// The result of `heal()`.
-#[cfg_attr(feature = "node", napi(object))]
+#[cfg_attr(feature = "node", napi(object, use_nullable = true))]
 #[derive(Debug, Clone)]
 pub struct HealOutcome {
     pub dry_run: bool,
