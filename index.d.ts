@@ -83,15 +83,15 @@ export interface Diagnosis {
 /** Where to look and how to connect. Every field is optional. */
 export interface DoctorOptions {
   /**
-   * PostgreSQL connection URL (Prisma style, e.g. `?schema=`); default: DATABASE_URL from the
-   * environment or from `.env` in `cwd` or `cwd/prisma`.
+   * PostgreSQL connection URL (Prisma style, e.g. `?schema=`); default: found as Prisma finds it
+   * (prisma.config.*, the schema's directUrl/url, .env files, DATABASE_URL).
    */
   url?: string
   /** Project root; default: the current directory. */
   cwd?: string
   /** Path to schema.prisma (or a folder of .prisma files); the migrations folder is beside it. */
   schema?: string
-  /** Migrations folder; default: `prisma/migrations` under `cwd`. */
+  /** Migrations folder; default: next to the schema, else `prisma/migrations` under `cwd`. */
   migrationsDir?: string
   /** Connection timeout in milliseconds; default: the URL's connect_timeout, else 5000. */
   connectTimeoutMs?: number
@@ -160,8 +160,9 @@ export interface Finding {
 export declare function heal(options?: HealOptions | undefined | null): Promise<HealOutcome>
 
 /**
- * What `heal` may do; `complete` and `revert` are accepted and always refused with the
- * statements to run by hand (heal does not run migration DDL).
+ * What `heal` may do. `complete` (off by default) runs a partially applied migration's missing
+ * statements and records it applied, in one transaction; `revert` is accepted and always
+ * refused: heal never drops what a migration created.
  */
 export type HealAllow = 'retry' | 'mark-applied' | 'complete' | 'revert'
 
@@ -188,7 +189,10 @@ export interface HealOptions {
   lockTimeoutMs?: number
   /** Plan only: report what heal would do, write nothing. */
   dryRun?: boolean
-  /** What heal may do; default `['retry', 'mark-applied']`. */
+  /**
+   * What heal may do; default `['retry', 'mark-applied']`. `complete` must be allowed
+   * explicitly; `revert` is always refused.
+   */
   allow?: Array<HealAllow>
   /** Write even through a URL that looks like a transaction-mode pooler (default false). */
   allowPooler?: boolean
@@ -218,9 +222,11 @@ export interface LedgerChange {
   rowId: string | null
   /** The checksum written (insert-applied only). */
   checksum: string | null
+  /** The statement run (run-statement only). */
+  sql: string | null
 }
 
-export type LedgerChangeKind = 'create-table' | 'mark-rolled-back' | 'insert-applied'
+export type LedgerChangeKind = 'create-table' | 'mark-rolled-back' | 'insert-applied' | 'run-statement'
 
 /**
  * The values of a loaded Prisma config file (`prisma.config.ts` & co). Paths are absolute

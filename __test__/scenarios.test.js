@@ -430,3 +430,56 @@ test('heal honours allow and dryRun', async () => {
     await ctx.done()
   }
 })
+
+test('stopped part-way by a statement timeout (split): complete, only when allowed; one transaction', async () => {
+  const ctx = await setup({ mode: 'split', migrations: { [M1]: USER } })
+  const blocker = await ctx.db.connect()
+  try {
+    assert.equal((await ctx.deploy()).ok, true)
+    await ctx.db.query(`ALTER DATABASE "${ctx.db.name}" SET statement_timeout = '400ms'`)
+    await blocker.query('BEGIN')
+    await blocker.query('SELECT * FROM "User"')
+    ctx.project.write(M2, `-- CreateTable\nCREATE TABLE "Audit" (\n    "id" SERIAL NOT NULL,\n\n    CONSTRAINT "Audit_pkey" PRIMARY KEY ("id")\n);\n\n-- AlterTable\nALTER TABLE "User" ADD COLUMN     "name" TEXT;\n`)
+    assert.equal((await ctx.deploy()).code, 'P3018')
+    await blocker.query('COMMIT')
+    await ctx.db.query(`ALTER DATABASE "${ctx.db.name}" RESET statement_timeout`)
+    const f = only(await doctor.diagnose(ctx.options()))
+    assert.equal(f.cause.code, 'statement-timeout')
+    assert.deepEqual(effects(f), ['present', 'absent'])
+    assert.equal(f.verdict, 'partially-applied')
+    assert.equal(f.action, 'complete')
+    assert.ok(f.commands.some((c) => c.startsWith('ALTER TABLE "User" ADD COLUMN')))
+
+    const refused = await doctor.heal(ctx.options())
+    assert.equal(refused.blocked, true)
+    assert.match(refused.decisions[0].reason, /not allowed: `complete`/)
+
+    const plan = await doctor.heal(ctx.options({ allow: ['complete'], dryRun: true }))
+    assert.deepEqual(plan.decisions[0].changes.map((c) => c.kind), ['run-statement', 'mark-rolled-back', 'insert-applied'])
+    const outcome = await doctor.heal(ctx.options({ allow: ['complete'] }))
+    assert.equal(outcome.blocked, false, outcome.summary)
+    const deploy = await ctx.deploy()
+    assert.equal(deploy.ok, true)
+    assert.deepEqual(await catalog(ctx.db, ctx.schema), await cleanCatalog(ctx), 'catalog equals a clean deploy')
+  } finally {
+    await blocker.end()
+    await ctx.done()
+  }
+})
+
+test('complete refuses a deterministic failure and writes nothing', async () => {
+  const ctx = await setup({ mode: 'split', migrations: { [M1]: USER } })
+  try {
+    assert.equal((await ctx.deploy()).ok, true)
+    // Stops at the second statement for a deterministic reason (SQLite syntax).
+    ctx.project.write(M2, `CREATE TABLE "Audit" ("id" SERIAL NOT NULL, CONSTRAINT "Audit_pkey" PRIMARY KEY ("id"));\n${SESSION_SQLITE}`)
+    assert.equal((await ctx.deploy()).code, 'P3018')
+    const before = await ctx.rawLedger()
+    const refused = await doctor.heal(ctx.options({ allow: ['complete'] }))
+    assert.equal(refused.blocked, true)
+    assert.match(refused.decisions[0].reason, /deterministic/)
+    assert.deepEqual(await ctx.rawLedger(), before)
+  } finally {
+    await ctx.done()
+  }
+})

@@ -14,14 +14,14 @@ use crate::report::{Diagnosis, HealAllow, HealOutcome, ResolveAs, ResolveOutcome
 #[napi(object)]
 #[derive(Default)]
 pub struct DoctorOptions {
-    /// PostgreSQL connection URL (Prisma style, e.g. `?schema=`); default: DATABASE_URL from the
-    /// environment or from `.env` in `cwd` or `cwd/prisma`.
+    /// PostgreSQL connection URL (Prisma style, e.g. `?schema=`); default: found as Prisma finds it
+    /// (prisma.config.*, the schema's directUrl/url, .env files, DATABASE_URL).
     pub url: Option<String>,
     /// Project root; default: the current directory.
     pub cwd: Option<String>,
     /// Path to schema.prisma (or a folder of .prisma files); the migrations folder is beside it.
     pub schema: Option<String>,
-    /// Migrations folder; default: `prisma/migrations` under `cwd`.
+    /// Migrations folder; default: next to the schema, else `prisma/migrations` under `cwd`.
     pub migrations_dir: Option<String>,
     /// Connection timeout in milliseconds; default: the URL's connect_timeout, else 5000.
     pub connect_timeout_ms: Option<u32>,
@@ -66,7 +66,8 @@ pub struct HealOptions {
     pub lock_timeout_ms: Option<u32>,
     /// Plan only: report what heal would do, write nothing.
     pub dry_run: Option<bool>,
-    /// What heal may do; default `['retry', 'mark-applied']`.
+    /// What heal may do; default `['retry', 'mark-applied']`. `complete` must be allowed
+    /// explicitly; `revert` is always refused.
     pub allow: Option<Vec<HealAllow>>,
     /// Write even through a URL that looks like a transaction-mode pooler (default false).
     pub allow_pooler: Option<bool>,

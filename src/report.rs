@@ -147,6 +147,8 @@ pub enum LedgerChangeKind {
     MarkRolledBack,
     /// A new finished row, as `prisma migrate resolve --applied` writes it.
     InsertApplied,
+    /// heal's `complete`: one missing statement of the migration, run in the same transaction.
+    RunStatement,
 }
 
 #[cfg_attr(feature = "node", napi(object, use_nullable = true))]
@@ -158,6 +160,8 @@ pub struct LedgerChange {
     pub row_id: Option<String>,
     /// The checksum written (insert-applied only).
     pub checksum: Option<String>,
+    /// The statement run (run-statement only).
+    pub sql: Option<String>,
 }
 
 /// The result of `resolve()`.
@@ -183,6 +187,14 @@ impl LedgerChange {
                 "mark the failed row {} of `{}` as rolled back",
                 self.row_id.as_deref().unwrap_or("?"),
                 self.migration_name
+            ),
+            LedgerChangeKind::RunStatement => format!(
+                "run the missing statement of `{}`: {}",
+                self.migration_name,
+                self.sql
+                    .as_deref()
+                    .and_then(|s| s.lines().next())
+                    .unwrap_or("")
             ),
             LedgerChangeKind::InsertApplied => format!(
                 "record `{}` as applied (new row {}, checksum {})",
@@ -426,8 +438,9 @@ pub struct CauseInfo {
     pub object: Option<String>,
 }
 
-/// What `heal` may do; `complete` and `revert` are accepted and always refused with the
-/// statements to run by hand (heal does not run migration DDL).
+/// What `heal` may do. `complete` (off by default) runs a partially applied migration's missing
+/// statements and records it applied, in one transaction; `revert` is accepted and always
+/// refused: heal never drops what a migration created.
 #[cfg_attr(feature = "node", napi(string_enum = "kebab-case"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HealAllow {

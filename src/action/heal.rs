@@ -2,7 +2,10 @@
 //! migration only when the evidence proves it safe:
 //! - retry (mark rolled back) only when nothing of it is present AND it failed for a transient
 //!   reason or its script changed since;
-//! - mark-applied only when every change is present with the script's shape.
+//! - mark-applied only when every change is present with the script's shape;
+//! - complete (only when allowed: off by default) when it stopped part-way for a transient reason
+//!   or its script changed since: the missing statements, a re-check of the catalog and the
+//!   ledger row go in one transaction.
 //!
 //! Everything else is refused with the reason and the commands to run. All writes of one heal go
 //! in one transaction; a second heal finds nothing to do.
@@ -95,16 +98,19 @@ fn decide(
     let permission = match failed.action {
         Action::Retry => HealAllow::Retry,
         Action::MarkApplied => HealAllow::MarkApplied,
-        Action::Complete | Action::Revert => {
+        Action::Complete => HealAllow::Complete,
+        Action::Revert => {
             return Ok((
                 refuse(format!(
-                    "{} heal does not run migration statements itself; run them, then resolve as shown.",
+                    "{} heal never drops what a migration created: revert by hand once the data is safe.",
                     failed.action_reason
                 )),
                 None,
             ))
         }
-        Action::FixScript | Action::FixData | Action::Manual => return Ok((refuse(failed.action_reason.clone()), None)),
+        Action::FixScript | Action::FixData | Action::Manual => {
+            return Ok((refuse(failed.action_reason.clone()), None))
+        }
     };
     if !allow.contains(&permission) {
         return Ok((
@@ -116,14 +122,24 @@ fn decide(
             None,
         ));
     }
+    let local = || {
+        session
+            .local
+            .get(&failed.name)
+            .ok_or_else(|| crate::action::resolve::migration_not_found(&failed.name))
+    };
     let changes = match failed.action {
         Action::Retry => plan_rolled_back(rows, &failed.name)?,
+        Action::MarkApplied => plan_applied(rows, local()?, now())?,
         _ => {
-            let local = session
-                .local
-                .get(&failed.name)
-                .ok_or_else(|| crate::action::resolve::migration_not_found(&failed.name))?;
-            plan_applied(rows, local, now())?
+            let local = local()?;
+            match plan_complete(failed, local.script_text()) {
+                Ok(mut run) => {
+                    run.extend(plan_applied(rows, local, now())?);
+                    run
+                }
+                Err(why) => return Ok((refuse(format!("{} {why}", failed.action_reason)), None)),
+            }
         }
     };
     let decision = HealDecision {
@@ -132,7 +148,76 @@ fn decide(
         resolved: true,
         reason: failed.action_reason.clone(),
         commands: Vec::new(),
-        changes: changes.iter().map(|c| c.to_report(&failed.name)).collect(),
+        changes: changes
+            .iter()
+            .filter_map(|c| c.to_report(&failed.name))
+            .collect(),
     };
     Ok((decision, Some(changes)))
+}
+
+/// `complete` runs the missing statements only when that is sure to finish what the migration
+/// started: everything verifiable, the missing statements a suffix of the script that can run
+/// in a transaction, and a reason to expect them to succeed now (a transient failure, or a
+/// script fixed since). The catalog is checked again before the transaction commits.
+fn plan_complete(
+    failed: &FailedMigration,
+    script: Option<String>,
+) -> std::result::Result<Vec<PlannedChange>, String> {
+    use crate::report::Effect;
+    let script = script.ok_or("The migration has no migration.sql.")?;
+    if !(failed.cause.transient || failed.script_changed == Some(true)) {
+        return Err(format!(
+            "It failed for a deterministic reason ({}) and the script is unchanged: its missing statements would fail again.",
+            failed.cause.title
+        ));
+    }
+    let statements: Vec<_> = failed
+        .statements
+        .iter()
+        .filter(|s| !s.transaction_control)
+        .collect();
+    if statements.len() != failed.statements.len() {
+        return Err("The script has its own transaction control; complete it by hand.".to_string());
+    }
+    if let Some(s) = statements.iter().find(|s| s.effect == Effect::Unverifiable) {
+        return Err(format!(
+            "Statement #{} cannot be verified, so completing it cannot be proven.",
+            s.index
+        ));
+    }
+    let first_absent = statements
+        .iter()
+        .position(|s| s.effect == Effect::Absent)
+        .unwrap_or(statements.len());
+    if statements[first_absent..]
+        .iter()
+        .any(|s| s.effect != Effect::Absent)
+    {
+        return Err(
+            "Its present and missing statements interleave: it did not simply stop part-way."
+                .to_string(),
+        );
+    }
+    if let Some(s) = statements[first_absent..]
+        .iter()
+        .find(|s| s.non_transactional.is_some())
+    {
+        return Err(format!(
+            "Statement #{} cannot run inside a transaction.",
+            s.index
+        ));
+    }
+    let mut plan: Vec<PlannedChange> = statements[first_absent..]
+        .iter()
+        .map(|s| PlannedChange::RunStatement {
+            migration_name: failed.name.clone(),
+            sql: s.sql.clone(),
+        })
+        .collect();
+    plan.push(PlannedChange::VerifyPresent {
+        migration_name: failed.name.clone(),
+        script,
+    });
+    Ok(plan)
 }

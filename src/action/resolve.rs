@@ -18,32 +18,60 @@ use crate::report::{self, LedgerChange, LedgerChangeKind, ResolveAs, ResolveOutc
 #[derive(Debug, Clone, PartialEq)]
 pub enum PlannedChange {
     CreateTable,
-    MarkRolledBack { id: String, migration_name: String },
+    /// heal's `complete`: a missing statement of the migration, run inside the ledger transaction.
+    RunStatement {
+        migration_name: String,
+        sql: String,
+    },
+    /// Before committing, the whole script must be present in the catalog (else roll back).
+    VerifyPresent {
+        migration_name: String,
+        script: String,
+    },
+    MarkRolledBack {
+        id: String,
+        migration_name: String,
+    },
     InsertApplied(LedgerRow),
 }
 
 impl PlannedChange {
-    pub fn to_report(&self, migration: &str) -> LedgerChange {
-        match self {
+    /// What the change looks like in a report; checks are not reported.
+    pub fn to_report(&self, migration: &str) -> Option<LedgerChange> {
+        Some(match self {
             PlannedChange::CreateTable => LedgerChange {
                 kind: LedgerChangeKind::CreateTable,
                 migration_name: migration.to_string(),
                 row_id: None,
                 checksum: None,
+                sql: None,
             },
+            PlannedChange::RunStatement {
+                migration_name,
+                sql,
+            } => LedgerChange {
+                kind: LedgerChangeKind::RunStatement,
+                migration_name: migration_name.clone(),
+                row_id: None,
+                checksum: None,
+                sql: Some(sql.clone()),
+            },
+            PlannedChange::VerifyPresent { .. } => return None,
             PlannedChange::MarkRolledBack { id, migration_name } => LedgerChange {
                 kind: LedgerChangeKind::MarkRolledBack,
                 migration_name: migration_name.clone(),
                 row_id: Some(id.clone()),
                 checksum: None,
+                sql: None,
             },
             PlannedChange::InsertApplied(row) => LedgerChange {
                 kind: LedgerChangeKind::InsertApplied,
                 migration_name: row.migration_name.clone(),
                 row_id: Some(row.id.clone()),
                 checksum: Some(row.checksum.clone()),
+                sql: None,
             },
-        }
+        })
     }
 }
 
@@ -200,7 +228,10 @@ pub async fn resolve(
         migration: migration.to_string(),
         r#as: resolve_as,
         dry_run,
-        changes: changes.iter().map(|c| c.to_report(migration)).collect(),
+        changes: changes
+            .iter()
+            .filter_map(|c| c.to_report(migration))
+            .collect(),
         locked,
         summary: String::new(),
     };
@@ -247,6 +278,38 @@ pub async fn write_plan(session: &mut Session, schema: &str, plan: &[PlannedChan
                 ledger::mark_rolled_back(&tx, schema, id, now()).await?
             }
             PlannedChange::InsertApplied(row) => ledger::insert_applied(&tx, schema, row).await?,
+            PlannedChange::RunStatement { migration_name, sql } => {
+                tx.batch_execute(sql).await.map_err(|e| {
+                    DoctorError::new(
+                        ErrorCode::Unsafe,
+                        format!(
+                            "Completing `{migration_name}` failed on `{}`: {}. Rolled back: nothing was written.",
+                            sql.lines().next().unwrap_or(""),
+                            crate::error::describe_pg_error(&e)
+                        ),
+                    )
+                    .with_source(e)
+                })?
+            }
+            PlannedChange::VerifyPresent { migration_name, script } => {
+                let assessed = crate::evidence::assess(&tx, std::slice::from_ref(&Some(script.clone())), schema).await?;
+                let missing: Vec<String> = assessed
+                    .iter()
+                    .flat_map(|a| &a.statements)
+                    .filter(|s| !s.transaction_control && s.effect != crate::report::Effect::Present)
+                    .map(|s| format!("#{}", s.index))
+                    .collect();
+                if !missing.is_empty() {
+                    return Err(DoctorError::new(
+                        ErrorCode::Unsafe,
+                        format!(
+                            "After running its missing statements, statement(s) {} of `{migration_name}` are still not in the \
+                             database. Rolled back: nothing was written.",
+                            missing.join(", ")
+                        ),
+                    ));
+                }
+            }
         }
     }
     tx.commit()

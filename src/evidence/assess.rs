@@ -1,7 +1,7 @@
 //! The evidence stage as the pipeline uses it: every failed script split, its expected effects
 //! derived, the live catalog read ONCE for all of them, each statement judged.
 
-use tokio_postgres::Client;
+use tokio_postgres::GenericClient;
 
 use super::catalog::{self, Observed};
 use super::effects::{self, StatementEffects};
@@ -18,7 +18,7 @@ pub struct Assessed {
 
 /// `scripts[i]` is the local migration.sql of the i-th failed migration (None: folder gone).
 pub async fn assess(
-    client: &Client,
+    client: &impl GenericClient,
     scripts: &[Option<String>],
     default_schema: &str,
 ) -> Result<Vec<Assessed>> {

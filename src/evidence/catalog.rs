@@ -6,7 +6,7 @@
 use std::collections::{HashMap, HashSet};
 
 use tokio_postgres::types::Type;
-use tokio_postgres::{Client, Row};
+use tokio_postgres::{GenericClient, Row};
 
 use super::effects::{
     default_tokens, quote, ConstraintKind, DefaultExpectation, Expectation, RefAction,
@@ -202,7 +202,7 @@ fn functions_sql() -> String {
 /// Reads what is needed to evaluate expectations about `schemas` (every schema they name; see
 /// `schemas_named`) in five read-only queries.
 pub async fn load_snapshot(
-    client: &Client,
+    client: &impl GenericClient,
     schemas: &[String],
 ) -> Result<CatalogSnapshot, tokio_postgres::Error> {
     load_scoped(client, schemas, None).await
@@ -211,7 +211,7 @@ pub async fn load_snapshot(
 /// Like `load_snapshot`, but only the objects named in `names` (see `names_named`): on a large
 /// database the expectations of one failed migration touch a handful of its thousands of objects.
 pub async fn load_scoped(
-    client: &Client,
+    client: &impl GenericClient,
     schemas: &[String],
     names: Option<&[String]>,
 ) -> Result<CatalogSnapshot, tokio_postgres::Error> {
