@@ -38,5 +38,6 @@ function wrap(fn) {
 module.exports = {
   diagnose: wrap(native.diagnose),
   resolve: wrap(native.resolve),
+  heal: wrap(native.heal),
+  __napiBindingTarget: native.__napiBindingTarget,
 }
-module.exports.heal = wrap(native.heal)
