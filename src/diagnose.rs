@@ -23,7 +23,16 @@ pub struct Session {
 impl Session {
     /// Everything that can fail without a database fails first, before connecting.
     pub async fn open(options: &Options) -> Result<Session> {
-        let (project, spec, local) = prepare(options)?;
+        Self::connect(prepare(options)?, options).await
+    }
+
+    /// Connects an already prepared project (callers that check local state first).
+    pub async fn connect(prepared: Prepared, options: &Options) -> Result<Session> {
+        let Prepared {
+            project,
+            spec,
+            local,
+        } = prepared;
         let timeout = options
             .connect_timeout_ms
             .map(|ms| Duration::from_millis(u64::from(ms)));
@@ -69,12 +78,23 @@ impl Session {
     }
 }
 
-pub fn prepare(options: &Options) -> Result<(Project, ConnectionSpec, LocalMigrations)> {
+/// What can be known without the database: the project, the URL, the migrations folder.
+pub struct Prepared {
+    pub project: Project,
+    pub spec: ConnectionSpec,
+    pub local: LocalMigrations,
+}
+
+pub fn prepare(options: &Options) -> Result<Prepared> {
     let project = project::discover(options)?;
     let mut spec = ConnectionSpec::parse(&project.url)?;
     spec.resolve_relative_paths(&project.cert_base_dirs());
     let local = local::read_migrations_dir(&project.migrations_dir)?;
-    Ok((project, spec, local))
+    Ok(Prepared {
+        project,
+        spec,
+        local,
+    })
 }
 
 pub async fn diagnose(options: &Options) -> Result<Diagnosis> {

@@ -202,15 +202,15 @@ pub async fn resolve(
     dry_run: bool,
 ) -> Result<ResolveOutcome> {
     validate_migration_name(migration)?;
-    let (_, _, local) = crate::diagnose::prepare(options)?;
+    let prepared = crate::diagnose::prepare(options)?;
     // Checks Prisma makes before touching the database.
     if resolve_as == ResolveAs::Applied {
-        local.check_provider()?;
-        if local.get(migration).is_none() {
+        prepared.local.check_provider()?;
+        if prepared.local.get(migration).is_none() {
             return Err(migration_not_found(migration));
         }
     }
-    let mut session = Session::open(options).await?;
+    let mut session = Session::connect(prepared, options).await?;
     if !dry_run {
         crate::action::refuse_pooler(&session, options)?;
     }
