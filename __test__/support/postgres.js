@@ -334,7 +334,7 @@ function serverFromUrl(url) {
     user: p.user,
     password: p.password,
     database: p.database || 'postgres',
-    socketDir: p.params.host && p.params.host.startsWith('/') ? p.params.host : undefined,
+    socketDir: process.env.PMD_TEST_SOCKET_DIR || (p.params.host && p.params.host.startsWith('/') ? p.params.host : undefined),
     external: true,
   };
 }
