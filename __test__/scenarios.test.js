@@ -483,3 +483,74 @@ test('complete refuses a deterministic failure and writes nothing', async () => 
     await ctx.done()
   }
 })
+
+/** Starts a deploy in a child process and waits until its migration is stuck on the blocker. */
+async function startStuckDeploy(ctx) {
+  const { spawn } = require('node:child_process')
+  const child = spawn(process.execPath, [require('node:path').join(__dirname, 'support', 'deploy-child.js'), ctx.url, ctx.project.migrationsDir], {
+    stdio: 'ignore',
+  })
+  for (let i = 0; i < 200; i++) {
+    const { rows } = await ctx.db.query(
+      `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%nickname%'`,
+    )
+    if (rows.length > 0) return { child, pid: rows[0].pid }
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  child.kill('SIGKILL')
+  throw new Error('the child deploy never reached the blocked statement')
+}
+
+async function waitGone(ctx, pid) {
+  for (let i = 0; i < 200; i++) {
+    const { rows } = await ctx.db.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [pid])
+    if (rows.length === 0) return
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  throw new Error(`backend ${pid} is still there`)
+}
+
+for (const outcome of ['cancelled by the server', 'finished by the server']) {
+  test(`a deploy killed mid-migration (${outcome}): deploy-in-progress while it runs, then interrupted`, async () => {
+    const ctx = await setup({ migrations: { [M1]: USER } })
+    const blocker = await ctx.db.connect()
+    try {
+      assert.equal((await ctx.deploy()).ok, true)
+      await blocker.query('BEGIN')
+      await blocker.query('SELECT * FROM "User"')
+      ctx.project.write(M2, '-- AlterTable\nALTER TABLE "User" ADD COLUMN     "nickname" TEXT;\n')
+      const { child, pid } = await startStuckDeploy(ctx)
+
+      // While it runs: Prisma's lock is held, the row has no logs yet.
+      const during = await doctor.diagnose(ctx.options())
+      assert.ok(during.findings.some((f) => f.code === 'deploy-in-progress'), JSON.stringify(during.findings))
+      assert.equal(only(during).cause.code, 'interrupted')
+
+      // The platform kills the deploy (no chance to record an error).
+      child.kill('SIGKILL')
+      if (outcome === 'cancelled by the server') await ctx.db.query('SELECT pg_terminate_backend($1)', [pid])
+      await blocker.query('COMMIT')
+      await waitGone(ctx, pid)
+
+      const f = only(await doctor.diagnose(ctx.options()))
+      assert.equal(f.logs, '')
+      assert.equal(f.cause.code, 'interrupted')
+      assert.equal(f.cause.transient, true)
+      if (outcome === 'cancelled by the server') {
+        assert.deepEqual(effects(f), ['absent'])
+        assert.equal(f.verdict, 'not-applied')
+        assert.equal(f.action, 'retry')
+        await expectHealed(ctx, 'retry')
+      } else {
+        // The server ran the statement to the end after its client died: it is all there.
+        assert.deepEqual(effects(f), ['present'])
+        assert.equal(f.verdict, 'fully-applied')
+        assert.equal(f.action, 'mark-applied')
+        await expectHealed(ctx, 'mark-applied')
+      }
+    } finally {
+      await blocker.end().catch(() => {})
+      await ctx.done()
+    }
+  })
+}

@@ -79,11 +79,14 @@ pub enum CauseCode {
     SyntaxError,
     DataException,
     DiskFull,
+    /// No error recorded: the process running the migration stopped (deploy timeout, OOM kill,
+    /// restart) before Prisma could write one, or it is still running.
+    Interrupted,
     Unknown,
 }
 
 impl CauseCode {
-    pub const ALL: [CauseCode; 20] = [
+    pub const ALL: [CauseCode; 21] = [
         CauseCode::ForeignDialect,
         CauseCode::ObjectAlreadyExists,
         CauseCode::DuplicateRowsBlockUnique,
@@ -103,6 +106,7 @@ impl CauseCode {
         CauseCode::SyntaxError,
         CauseCode::DataException,
         CauseCode::DiskFull,
+        CauseCode::Interrupted,
         CauseCode::Unknown,
     ];
 
@@ -128,6 +132,7 @@ impl CauseCode {
             CauseCode::SyntaxError => "syntax-error",
             CauseCode::DataException => "data-exception",
             CauseCode::DiskFull => "disk-full",
+            CauseCode::Interrupted => "interrupted",
             CauseCode::Unknown => "unknown",
         }
     }
@@ -141,6 +146,7 @@ impl CauseCode {
                 | CauseCode::Deadlock
                 | CauseCode::SerializationFailure
                 | CauseCode::ConnectionLost
+                | CauseCode::Interrupted
         )
     }
 
@@ -1337,6 +1343,11 @@ pub fn classify_cause(input: &CauseInput) -> Cause {
         }
     }
 
+    // Prisma writes `logs` only when the script fails: a failed row without them was cut off.
+    if code == CauseCode::Unknown && strip_ansi(input.logs).trim().is_empty() {
+        code = CauseCode::Interrupted;
+    }
+
     if code == CauseCode::ConcurrentlyInTransaction
         && (contains_ci(&msg, "ALTER TYPE")
             || (!contains_ci(&msg, "CONCURRENTLY")
@@ -1917,6 +1928,14 @@ fn texts(code: CauseCode, c: &Ctx) -> (String, String, String) {
             format!("{eq} PostgreSQL could not write (disk full); the migration may succeed once space is available, but it will fail the same way until then."),
             format!("1. Free or add disk space on the database server (check `SELECT pg_size_pretty(pg_database_size(current_database()));`).\n2. {}.", c.redeploy()),
         ),
+        CauseCode::Interrupted => (
+            "The migration was interrupted before Prisma recorded an error".into(),
+            format!("The failed row of `{name}` has no error text: Prisma writes one when a script fails, so the process running the migration stopped before it could (a deploy or pre-deploy timeout, an out-of-memory kill, a restart), or it is still running. When the connection dropped, PostgreSQL rolled back the statement that was running; whatever committed before stays: the evidence below says what is in the database."),
+            format!(
+                "1. Make sure no deploy is running now (`prisma-migrate-doctor diagnose` reports a `deploy-in-progress` finding while another session holds Prisma's lock).\n2. {}.\n3. If the platform killed it for taking too long, raise its deploy timeout or run the migration outside the start command.",
+                c.redeploy()
+            ),
+        ),
         CauseCode::Unknown => (
             "Unrecognised migration error".into(),
             format!("{eq} The error could not be matched to a known cause; read the full logs of `{name}` in _prisma_migrations."),
@@ -2096,11 +2115,15 @@ mod tests {
         assert_eq!(c.code, CauseCode::ForeignDialect);
         // identifiers and strings do not count
         let c = classify(
-            "",
+            "ERROR: something else",
             Some("CREATE TABLE \"datetime\" (\"x\" TEXT DEFAULT 'AUTOINCREMENT', \"y\" TEXT[]);"),
         );
         assert_eq!(c.code, CauseCode::Unknown);
         assert!(!c.transient && !c.deterministic);
+        // No logs at all: the process was cut off before Prisma could record an error.
+        let c = classify("", Some("CREATE TABLE \"a\" (\"x\" TEXT);"));
+        assert_eq!(c.code, CauseCode::Interrupted);
+        assert!(c.transient);
     }
 
     #[test]
@@ -2268,7 +2291,7 @@ mod tests {
         }
         let names: std::collections::HashSet<&str> =
             CauseCode::ALL.iter().map(|c| c.as_str()).collect();
-        assert_eq!(names.len(), 20);
+        assert_eq!(names.len(), CauseCode::ALL.len());
         assert_eq!(
             CauseCode::EnumValueUsedInSameTransaction.as_str(),
             "enum-value-used-in-same-transaction"

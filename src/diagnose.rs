@@ -122,7 +122,26 @@ pub async fn assemble(session: &Session, rows: Option<&[LedgerRow]>) -> Result<D
         .zip(scripts.iter().zip(assessed))
         .map(|(row, (script, evidence))| failed_migration(row, local, script.as_deref(), evidence))
         .collect();
-    let findings = findings(session, &c, &failed, has_migrations_table);
+    let running = crate::action::lock::holder(&session.conn.client).await?;
+    let mut findings = findings(session, &c, &failed, has_migrations_table);
+    if let Some(h) = running {
+        findings.insert(
+            0,
+            finding(
+                "deploy-in-progress",
+                Severity::Warning,
+                format!(
+                    "Another session (pid {}{}{}) holds Prisma's migration lock: a `prisma migrate deploy` or `migrate \
+                     resolve` is running right now. A failed row without logs may be that migration still running: let it \
+                     finish (or stop it) before resolving anything.",
+                    h.pid,
+                    if h.application_name.is_empty() { String::new() } else { format!(", {}", h.application_name) },
+                    if h.since.is_empty() { String::new() } else { format!(", connected since {}", h.since) },
+                ),
+                None,
+            ),
+        );
+    }
 
     let mut diagnosis = Diagnosis {
         blocked: !failed.is_empty(),

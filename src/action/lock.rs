@@ -63,3 +63,34 @@ pub async fn release(client: &Client) -> Result<()> {
         .map(|_| ())
         .map_err(|e| DoctorError::database("releasing Prisma's advisory lock", e))
 }
+
+/// Another session holding Prisma's migration lock in this database: a deploy or resolve that
+/// is running right now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockHolder {
+    pub pid: i32,
+    pub application_name: String,
+    pub since: String,
+}
+
+pub async fn holder(client: &impl tokio_postgres::GenericClient) -> Result<Option<LockHolder>> {
+    // A bigint advisory key is stored as classid (high half), objid (low half), objsubid 1.
+    let rows = client
+        .query_typed(
+            "SELECT l.pid, coalesce(a.application_name, ''), coalesce(to_char(a.backend_start, 'YYYY-MM-DD HH24:MI:SS TZ'), '')
+               FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
+              WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+                AND l.classid = ($1::bigint >> 32)::oid AND l.objid = ($1::bigint & 4294967295)::oid
+                AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                AND l.pid <> pg_backend_pid()
+              LIMIT 1",
+            &[(&PRISMA_ADVISORY_LOCK_ID, tokio_postgres::types::Type::INT8)],
+        )
+        .await
+        .map_err(|e| DoctorError::database("looking for a running migration", e))?;
+    Ok(rows.first().map(|r| LockHolder {
+        pid: r.get(0),
+        application_name: r.get(1),
+        since: r.get(2),
+    }))
+}

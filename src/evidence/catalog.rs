@@ -142,11 +142,15 @@ SELECT 'owner', n.nspname::text, s.relname::text, t.relname::text, a.attname::te
 const BASE_TYPE: &str = "JOIN pg_type bt ON bt.oid = CASE WHEN t.typelem <> 0 AND t.typlen = -1 THEN t.typelem ELSE t.oid END
   JOIN pg_namespace bn ON bn.oid = bt.typnamespace";
 
+/// Defaults are deparsed without their relation (`pg_get_expr(adbin, 0)`): with it, PostgreSQL
+/// takes a lock on the table, which queues behind a migration waiting to ALTER that table, and
+/// diagnose would hang exactly when it is needed. Only generated columns refer to other columns.
 fn columns_sql() -> String {
     format!(
         "SELECT n.nspname::text, c.relname::text, a.attname::text,
        format_type(a.atttypid, a.atttypmod), format_type(a.atttypid, NULL), bn.nspname::text, bt.typname::text,
-       a.attnotnull, pg_get_expr(d.adbin, d.adrelid)
+       a.attnotnull,
+       CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, 0) ELSE pg_get_expr(d.adbin, d.adrelid) END
   FROM pg_attribute a
   JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
   JOIN pg_type t ON t.oid = a.atttypid
