@@ -54,7 +54,7 @@ pub fn decide_verdict(all: &[StatementEvidence], execution: Execution) -> (Verdi
     if statements.is_empty() {
         return (
             Verdict::Unknown,
-            "There is no script to compare with the database (the migration folder or its migration.sql is missing)."
+            "There is nothing to compare with the database: the migration folder, its migration.sql, or any statement in it is missing."
                 .to_string(),
         );
     }

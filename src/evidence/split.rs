@@ -64,6 +64,8 @@ fn is_op_char(b: u8) -> bool {
     b"+-*/<>=~!@#%^&|`?".contains(&b)
 }
 
+const BOM: &[u8] = "\u{feff}".as_bytes();
+
 /// Lexes `src` completely; unterminated constructs run to the end of the input.
 pub(crate) fn lex(src: &str) -> Vec<Token> {
     let b = src.as_bytes();
@@ -75,6 +77,10 @@ pub(crate) fn lex(src: &str) -> Vec<Token> {
         let next = b.get(i + 1).copied();
         let kind = if c.is_ascii_whitespace() {
             i += 1;
+            continue;
+        } else if b[i..].starts_with(BOM) {
+            // Editors on Windows save UTF-8 with a byte order mark; it is not SQL.
+            i += BOM.len();
             continue;
         } else if c == b'-' && next == Some(b'-') {
             while i < b.len() && b[i] != b'\n' {
@@ -512,6 +518,12 @@ mod tests {
             );
         }
         s.statements.into_iter().map(|s| s.sql).collect()
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_not_sql() {
+        let script = "\u{feff}-- CreateTable\r\nCREATE TABLE \"a\" (\"x\" INT);\r\n";
+        assert_eq!(sqls(script), vec!["CREATE TABLE \"a\" (\"x\" INT)"]);
     }
 
     #[test]
