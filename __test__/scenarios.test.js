@@ -371,18 +371,32 @@ test('a failed migration whose folder was deleted: unknown, manual; heal refuses
   }
 })
 
+/**
+ * Deploys `script` as M2 while another session reads "User", under a 400 ms statement_timeout:
+ * its ALTER of "User" waits for the reader and is cancelled (57014). The database is left as it
+ * was (no reader, no timeout).
+ */
+async function deployUnderStatementTimeout(ctx, script) {
+  const reader = await ctx.db.connect()
+  try {
+    await ctx.db.query(`ALTER DATABASE "${ctx.db.name}" SET statement_timeout = '400ms'`)
+    await reader.query('BEGIN')
+    await reader.query('SELECT * FROM "User"')
+    ctx.project.write(M2, script)
+    return await ctx.deploy()
+  } finally {
+    await reader.query('COMMIT').catch(() => {})
+    await reader.end()
+    await ctx.db.query(`ALTER DATABASE "${ctx.db.name}" RESET statement_timeout`)
+  }
+}
+
 test('a statement timeout (transient, script unchanged): retry; heal resolves; deploy succeeds', async () => {
   const ctx = await setup({ migrations: { [M1]: USER } })
-  const blocker = await ctx.db.connect()
   try {
     assert.equal((await ctx.deploy()).ok, true)
-    await ctx.db.query(`ALTER DATABASE "${ctx.db.name}" SET statement_timeout = '400ms'`)
-    await blocker.query('BEGIN')
-    await blocker.query('SELECT * FROM "User"')
-    ctx.project.write(M2, '-- AlterTable\nALTER TABLE "User" ADD COLUMN     "name" TEXT;\n')
-    assert.equal((await ctx.deploy()).code, 'P3018')
-    await blocker.query('COMMIT')
-    await ctx.db.query(`ALTER DATABASE "${ctx.db.name}" RESET statement_timeout`)
+    const failed = await deployUnderStatementTimeout(ctx, '-- AlterTable\nALTER TABLE "User" ADD COLUMN     "name" TEXT;\n')
+    assert.equal(failed.code, 'P3018')
     const f = only(await doctor.diagnose(ctx.options()))
     assert.equal(f.cause.code, 'statement-timeout')
     assert.equal(f.cause.transient, true)
@@ -391,7 +405,6 @@ test('a statement timeout (transient, script unchanged): retry; heal resolves; d
     assert.equal(f.action, 'retry')
     await expectHealed(ctx, 'retry')
   } finally {
-    await blocker.end()
     await ctx.done()
   }
 })
@@ -433,16 +446,10 @@ test('heal honours allow and dryRun', async () => {
 
 test('stopped part-way by a statement timeout (split): complete, only when allowed; one transaction', async () => {
   const ctx = await setup({ mode: 'split', migrations: { [M1]: USER } })
-  const blocker = await ctx.db.connect()
   try {
     assert.equal((await ctx.deploy()).ok, true)
-    await ctx.db.query(`ALTER DATABASE "${ctx.db.name}" SET statement_timeout = '400ms'`)
-    await blocker.query('BEGIN')
-    await blocker.query('SELECT * FROM "User"')
-    ctx.project.write(M2, `-- CreateTable\nCREATE TABLE "Audit" (\n    "id" SERIAL NOT NULL,\n\n    CONSTRAINT "Audit_pkey" PRIMARY KEY ("id")\n);\n\n-- AlterTable\nALTER TABLE "User" ADD COLUMN     "name" TEXT;\n`)
-    assert.equal((await ctx.deploy()).code, 'P3018')
-    await blocker.query('COMMIT')
-    await ctx.db.query(`ALTER DATABASE "${ctx.db.name}" RESET statement_timeout`)
+    const script = `-- CreateTable\nCREATE TABLE "Audit" (\n    "id" SERIAL NOT NULL,\n\n    CONSTRAINT "Audit_pkey" PRIMARY KEY ("id")\n);\n\n-- AlterTable\nALTER TABLE "User" ADD COLUMN     "name" TEXT;\n`
+    assert.equal((await deployUnderStatementTimeout(ctx, script)).code, 'P3018')
     const f = only(await doctor.diagnose(ctx.options()))
     assert.equal(f.cause.code, 'statement-timeout')
     assert.deepEqual(effects(f), ['present', 'absent'])
@@ -462,7 +469,6 @@ test('stopped part-way by a statement timeout (split): complete, only when allow
     assert.equal(deploy.ok, true)
     assert.deepEqual(await catalog(ctx.db, ctx.schema), await cleanCatalog(ctx), 'catalog equals a clean deploy')
   } finally {
-    await blocker.end()
     await ctx.done()
   }
 })
