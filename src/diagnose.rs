@@ -112,15 +112,27 @@ pub async fn assemble(session: &Session, rows: Option<&[LedgerRow]>) -> Result<D
     let c: Classification = ledger::classify(local, rows);
 
     let failed_rows: Vec<&LedgerRow> = c.failed_rows.iter().map(|&i| &rows[i]).collect();
-    let scripts: Vec<Option<String>> = failed_rows
+    // Evidence once per migration: a migration can have several failed rows.
+    let mut names: Vec<&str> = Vec::new();
+    for row in &failed_rows {
+        if !names.contains(&row.migration_name.as_str()) {
+            names.push(&row.migration_name);
+        }
+    }
+    let scripts: Vec<Option<String>> = names
         .iter()
-        .map(|r| local.get(&r.migration_name).and_then(|m| m.script_text()))
+        .map(|name| local.get(name).and_then(|m| m.script_text()))
         .collect();
     let assessed = evidence::assess(&session.conn.client, &scripts, &session.spec.schema).await?;
     let failed: Vec<FailedMigration> = failed_rows
         .iter()
-        .zip(scripts.iter().zip(assessed))
-        .map(|(row, (script, evidence))| failed_migration(row, local, script.as_deref(), evidence))
+        .map(|row| {
+            let i = names
+                .iter()
+                .position(|n| *n == row.migration_name)
+                .unwrap_or(0);
+            failed_migration(row, local, scripts[i].as_deref(), assessed[i].clone())
+        })
         .collect();
     let running = crate::action::lock::holder(&session.conn.client).await?;
     let mut findings = findings(session, &c, &failed, has_migrations_table);
