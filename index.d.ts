@@ -73,6 +73,13 @@ export interface Diagnosis {
   /** Migrations recorded in the database with no local folder. */
   missingLocallyNames: Array<string>
   appliedMigrationNames: Array<string>
+  /** No ledger but a non-empty schema: `migrate deploy` stops with P3005 until it is baselined. */
+  needsBaseline: boolean
+  /**
+   * When `needsBaseline`: the leading local migrations whose changes are all already in the
+   * database (evidence, per statement), i.e. what to `resolve --applied` to baseline.
+   */
+  baselineMigrationNames: Array<string>
   findings: Array<Finding>
   database: DatabaseInfo
   migrationsDir: string

@@ -124,7 +124,7 @@ async function run(argv, { stdout = process.stdout, stderr = process.stderr } = 
       const d = await doctor.diagnose(opts)
       if (values.json) stdout.write(`${JSON.stringify(d, null, 2)}\n`)
       else stdout.write(paintSummary(d.summary, c))
-      return d.blocked ? 1 : 0
+      return d.blocked || d.needsBaseline ? 1 : 0
     }
     if (command === 'resolve') {
       const applied = values.applied

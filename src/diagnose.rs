@@ -155,6 +155,29 @@ pub async fn assemble(session: &Session, rows: Option<&[LedgerRow]>) -> Result<D
         );
     }
 
+    let (needs_baseline, baseline_migration_names) = if has_migrations_table {
+        (false, Vec::new())
+    } else {
+        baseline(session).await?
+    };
+    if needs_baseline {
+        findings.push(finding(
+            "baseline-needed",
+            Severity::Error,
+            format!(
+                "Schema \"{}\" already has objects but no _prisma_migrations table: `prisma migrate deploy` stops with P3005. \
+                 Baseline it by recording as applied the migrations whose changes are already there{}.",
+                session.spec.schema,
+                if baseline_migration_names.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", baseline_migration_names.join(", "))
+                }
+            ),
+            None,
+        ));
+    }
+
     let mut diagnosis = Diagnosis {
         blocked: !failed.is_empty(),
         has_migrations_table,
@@ -164,6 +187,8 @@ pub async fn assemble(session: &Session, rows: Option<&[LedgerRow]>) -> Result<D
         unapplied_migration_names: c.unapplied,
         missing_locally_names: c.missing_locally,
         applied_migration_names: c.applied,
+        needs_baseline,
+        baseline_migration_names,
         findings,
         database: session.database_info(),
         migrations_dir: local.dir.display().to_string(),
@@ -171,6 +196,43 @@ pub async fn assemble(session: &Session, rows: Option<&[LedgerRow]>) -> Result<D
     };
     diagnosis.summary = report::render_diagnosis(&diagnosis);
     Ok(diagnosis)
+}
+
+/// Prisma's P3005 check (no ledger, non-empty schema) and, when it applies, which leading
+/// migrations are already fully in the database: what to mark applied to baseline.
+async fn baseline(session: &Session) -> Result<(bool, Vec<String>)> {
+    let rows = session
+        .conn
+        .client
+        .query_typed(
+            "SELECT EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                             WHERE n.nspname = $1 AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f'))
+                 OR EXISTS (SELECT 1 FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+                             WHERE n.nspname = $1 AND t.typtype = 'e')",
+            &[(&session.spec.schema, tokio_postgres::types::Type::TEXT)],
+        )
+        .await
+        .map_err(|e| {
+            crate::error::DoctorError::database("checking whether the schema is empty", e)
+        })?;
+    let not_empty: bool = rows.first().map(|r| r.get(0)).unwrap_or(false);
+    if !not_empty {
+        return Ok((false, Vec::new()));
+    }
+    let scripts: Vec<Option<String>> = session
+        .local
+        .migrations
+        .iter()
+        .map(|m| m.script_text())
+        .collect();
+    let count =
+        evidence::assess::baseline_prefix(&session.conn.client, &scripts, &session.spec.schema)
+            .await?;
+    let present = session.local.migrations[..count]
+        .iter()
+        .map(|m| m.name.clone())
+        .collect();
+    Ok((true, present))
 }
 
 fn failed_migration(

@@ -115,6 +115,11 @@ pub struct Diagnosis {
     /// Migrations recorded in the database with no local folder.
     pub missing_locally_names: Vec<String>,
     pub applied_migration_names: Vec<String>,
+    /// No ledger but a non-empty schema: `migrate deploy` stops with P3005 until it is baselined.
+    pub needs_baseline: bool,
+    /// When `needsBaseline`: the leading local migrations whose changes are all already in the
+    /// database (evidence, per statement), i.e. what to `resolve --applied` to baseline.
+    pub baseline_migration_names: Vec<String>,
     pub findings: Vec<Finding>,
     pub database: DatabaseInfo,
     pub migrations_dir: String,
@@ -247,6 +252,22 @@ pub fn render_diagnosis(d: &Diagnosis) -> String {
             "BLOCKED: `prisma migrate deploy` stops with P3009: {} failed migration row(s).\n",
             d.failed.len()
         ));
+    } else if d.needs_baseline {
+        out.push_str(&format!(
+            "BLOCKED: `prisma migrate deploy` stops with P3005: schema \"{}\" is not empty and has no _prisma_migrations table.\n",
+            db.schema
+        ));
+        if d.baseline_migration_names.is_empty() {
+            out.push_str("  None of the migrations is fully present in the database: compare it with the migrations before baselining.\n");
+        } else {
+            out.push_str("  These migrations are already fully in the database; baseline with:\n");
+            for name in &d.baseline_migration_names {
+                out.push_str(&format!(
+                    "    npx prisma migrate resolve --applied {name}\n"
+                ));
+            }
+            out.push_str("    npx prisma migrate deploy\n");
+        }
     } else if !d.has_migrations_table {
         out.push_str(
             "OK: no _prisma_migrations table yet; `prisma migrate deploy` will create it.\n",
@@ -492,6 +513,11 @@ pub struct HealOutcome {
 
 pub fn render_heal(outcome: &HealOutcome) -> String {
     let mut out = String::new();
+    if outcome.diagnosis.needs_baseline {
+        out.push_str("REFUSED: heal does not baseline a database.\n");
+        out.push_str(&render_diagnosis(&outcome.diagnosis));
+        return out;
+    }
     if outcome.decisions.is_empty() {
         out.push_str("OK: no failed migrations; nothing to heal.\n");
         return out;

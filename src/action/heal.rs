@@ -41,7 +41,8 @@ pub async fn heal(
     let (decisions, diagnosis) = result?;
     let mut outcome = HealOutcome {
         dry_run,
-        blocked: decisions.iter().any(|d| !d.resolved),
+        // heal does not baseline (P3005): that records history, and is left to a person.
+        blocked: decisions.iter().any(|d| !d.resolved) || diagnosis.needs_baseline,
         locked,
         decisions,
         diagnosis,

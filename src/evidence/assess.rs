@@ -125,6 +125,58 @@ fn is_idempotent(sql: &str) -> bool {
             .any(|w| w == ["IF", "EXISTS"] || w == ["OR", "REPLACE"])
 }
 
+/// For a database without a ledger (P3005): how many leading migrations the live schema holds
+/// exactly, i.e. the largest `j` such that every verifiable fact of migrations `0..j`, carried
+/// forward through all of them (later ones may rename or drop what earlier ones made), is
+/// present. Those are the migrations to record as applied to baseline. 0 when none fits.
+pub async fn baseline_prefix(
+    client: &impl GenericClient,
+    scripts: &[Option<String>],
+    default_schema: &str,
+) -> Result<usize> {
+    // One script made of every migration's statements, and where each migration ends in it.
+    let mut combined = split::SplitScript {
+        statements: Vec::new(),
+        has_transaction_control: false,
+    };
+    let mut ends = Vec::with_capacity(scripts.len());
+    for script in scripts {
+        let Some(sql) = script else { break };
+        let part = split::split_script(sql);
+        combined.has_transaction_control |= part.has_transaction_control;
+        for mut stmt in part.statements {
+            stmt.index = combined.statements.len();
+            combined.statements.push(stmt);
+        }
+        ends.push(combined.statements.len());
+    }
+    let effects = effects::script_effects(&combined, default_schema);
+    let all = || {
+        effects
+            .statements
+            .iter()
+            .flat_map(StatementEffects::expectations)
+    };
+    let schemas = catalog::schemas_named(all(), default_schema);
+    let names = catalog::names_named(all());
+    let snapshot = catalog::load_scoped(client, &schemas, Some(&names))
+        .await
+        .map_err(|e| DoctorError::database("reading the catalog", e))?;
+    for (j, &end) in ends.iter().enumerate().rev() {
+        let facts = effects.after(end);
+        let mut verifiable = facts
+            .iter()
+            .flat_map(StatementEffects::expectations)
+            .peekable();
+        if verifiable.peek().is_some()
+            && verifiable.all(|e| catalog::observe(e, &snapshot) == Observed::Present)
+        {
+            return Ok(j + 1);
+        }
+    }
+    Ok(0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::is_idempotent;
