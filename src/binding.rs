@@ -91,6 +91,24 @@ macro_rules! core_options {
     };
 }
 
+/// Runs the core on its own task so that a bug (a panic) becomes an `E_INTERNAL` rejection
+/// instead of crossing into JS. The panic's text is not shown: it could quote user input.
+async fn run<T: Send + 'static>(
+    work: impl std::future::Future<Output = crate::error::Result<T>> + Send + 'static,
+) -> Result<T> {
+    match tokio::spawn(work).await {
+        Ok(result) => result.map_err(to_napi_error),
+        Err(join) => Err(Error::new(
+            Status::GenericFailure,
+            format!(
+                "[E_INTERNAL] prisma-migrate-doctor stopped on an internal error ({}); nothing was written after it. \
+                 Please report it with the output of `prisma-migrate-doctor diagnose --json`.",
+                if join.is_panic() { "panic" } else { "cancelled" }
+            ),
+        )),
+    }
+}
+
 /// The one error mapping: code prefix + message with its cause chain.
 fn to_napi_error(err: DoctorError) -> Error {
     Error::new(
@@ -105,9 +123,7 @@ fn to_napi_error(err: DoctorError) -> Error {
 pub async fn diagnose(options: Option<DoctorOptions>) -> Result<Diagnosis> {
     let o = options.unwrap_or_default();
     let options = core_options!(o, false);
-    crate::diagnose::diagnose(&options)
-        .await
-        .map_err(to_napi_error)
+    run(async move { crate::diagnose::diagnose(&options).await }).await
 }
 
 /// Marks a migration applied or rolled back exactly as `prisma migrate resolve` does, under
@@ -117,9 +133,11 @@ pub async fn resolve(options: ResolveOptions) -> Result<ResolveOutcome> {
     let (migration, resolve_as, dry_run) =
         (options.migration.clone(), options.r#as, options.dry_run);
     let core = core_options!(options, options.allow_pooler.unwrap_or(false));
-    crate::action::resolve::resolve(&core, &migration, resolve_as, dry_run.unwrap_or(false))
-        .await
-        .map_err(to_napi_error)
+    run(async move {
+        crate::action::resolve::resolve(&core, &migration, resolve_as, dry_run.unwrap_or(false))
+            .await
+    })
+    .await
 }
 
 /// Resolves failed migrations only where the evidence proves it safe; refuses and explains
@@ -129,7 +147,5 @@ pub async fn heal(options: Option<HealOptions>) -> Result<HealOutcome> {
     let o = options.unwrap_or_default();
     let (dry_run, allow) = (o.dry_run.unwrap_or(false), o.allow.clone());
     let core = core_options!(o, o.allow_pooler.unwrap_or(false));
-    crate::action::heal::heal(&core, dry_run, allow.as_deref())
-        .await
-        .map_err(to_napi_error)
+    run(async move { crate::action::heal::heal(&core, dry_run, allow.as_deref()).await }).await
 }
