@@ -237,3 +237,19 @@ test('diagnose never writes', async () => {
     await ctx.done()
   }
 })
+
+test('a forgotten ?schema=: the ledger in another schema is pointed out', async () => {
+  const ctx = await setup({ schema: 'tenant_z', migrations: { [M1]: INIT } })
+  try {
+    assert.equal((await ctx.deploy()).ok, true)
+    const d = await doctor.diagnose({ url: ctx.db.url(), cwd: ctx.project.dir })
+    assert.equal(d.hasMigrationsTable, false)
+    const f = d.findings.find((x) => x.code === 'ledger-in-other-schema')
+    assert.ok(f, JSON.stringify(d.findings))
+    assert.match(f.message, /\?schema=tenant_z/)
+    const right = await doctor.diagnose(ctx.options())
+    assert.ok(!right.findings.some((x) => x.code === 'ledger-in-other-schema'))
+  } finally {
+    await ctx.done()
+  }
+})

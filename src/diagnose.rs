@@ -160,6 +160,23 @@ pub async fn assemble(session: &Session, rows: Option<&[LedgerRow]>) -> Result<D
     } else {
         baseline(session).await?
     };
+    if !has_migrations_table {
+        let elsewhere = ledger::schemas_with_ledger(&session.conn.client).await?;
+        if !elsewhere.is_empty() {
+            findings.push(finding(
+                "ledger-in-other-schema",
+                Severity::Warning,
+                format!(
+                    "There is no _prisma_migrations table in schema \"{}\", but there is one in {}: if that is this \
+                     project's, the URL needs ?schema={}.",
+                    session.spec.schema,
+                    elsewhere.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", "),
+                    elsewhere[0]
+                ),
+                None,
+            ));
+        }
+    }
     if needs_baseline {
         findings.push(finding(
             "baseline-needed",

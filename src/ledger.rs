@@ -94,6 +94,19 @@ pub async fn read_rows(
     Ok(Some(out))
 }
 
+/// Schemas of this database that hold a `_prisma_migrations` table (a forgotten `?schema=`).
+pub async fn schemas_with_ledger(client: &impl GenericClient) -> Result<Vec<String>> {
+    let rows = client
+        .query_typed(
+            "SELECT n.nspname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+              WHERE c.relname = '_prisma_migrations' AND c.relkind IN ('r', 'p') ORDER BY 1",
+            &[],
+        )
+        .await
+        .map_err(|e| DoctorError::database("looking for migrations tables in other schemas", e))?;
+    Ok(rows.iter().map(|r| r.get(0)).collect())
+}
+
 /// The ledger against the migrations folder, classified as `prisma migrate status` and
 /// `prisma migrate deploy` do.
 #[derive(Debug, Clone, Default, PartialEq)]
