@@ -268,6 +268,7 @@ fn failed_migration(
         script,
         lock_provider: local.lock_provider.as_deref(),
     });
+    let message = cause.message.clone();
     let cause = CauseInfo {
         code: cause.code.as_str().to_string(),
         title: cause.title,
@@ -291,7 +292,7 @@ fn failed_migration(
         row_id: row.id.clone(),
         started_at: iso(&row.started_at),
         error_code: cause::extract_sqlstate(&logs),
-        database_error: cause::extract_database_error(&logs),
+        database_error: message,
         logs,
         script_changed,
         exists_locally: local_migration.is_some(),

@@ -111,13 +111,17 @@ fn judge(
 }
 
 /// `IF NOT EXISTS`, `IF EXISTS`, `OR REPLACE`: the statement leaves the same catalog whether or
-/// not it ran, so its presence proves nothing about the migration.
+/// not it ran, so its presence proves nothing about the migration. Read with the splitter's own
+/// lexer, so quoted identifiers and strings never match.
 fn is_idempotent(sql: &str) -> bool {
-    let words: Vec<String> = sql
-        .split(|c: char| !c.is_ascii_alphanumeric() && c != '_' && c != '"')
-        .filter(|w| !w.is_empty())
+    let words: Vec<String> = split::lex(sql)
+        .iter()
+        .filter(|t| t.kind != split::Tok::Comment)
         .take(12)
-        .map(str::to_ascii_uppercase)
+        .map(|t| match t.kind {
+            split::Tok::Word => sql[t.start..t.end].to_ascii_uppercase(),
+            _ => String::new(),
+        })
         .collect();
     words.windows(3).any(|w| w == ["IF", "NOT", "EXISTS"])
         || words
