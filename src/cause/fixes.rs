@@ -417,7 +417,7 @@ pub(super) fn texts(code: CauseCode, c: &Ctx) -> (String, String, String) {
                 .unwrap_or_default();
             (
                 format!("Extension `{ext}` is not created in this database"),
-                format!("{eq} The migration `{name}` uses {} from the PostgreSQL extension `{ext}`, which the database did not have when it ran: no earlier migration creates it (a fresh database, a shadow database or a new environment shows this first){}.{builtin}{now}", if obj.is_empty() { "a type or function".to_string() } else { format!("`{}`", c.specifics.named_object.as_deref().unwrap_or(obj)) }, c.provider_note()),
+                format!("{eq} The migration `{name}` uses {} from the PostgreSQL extension `{ext}`, which the database did not have when it ran: no earlier migration creates it (a fresh database, a shadow database or a new environment shows this first).{}{builtin}{now}", if obj.is_empty() { "a type or function".to_string() } else { format!("`{}`", c.specifics.named_object.as_deref().unwrap_or(obj)) }, c.provider_note()),
                 format!(
                     "1. Create the extension before the statement that uses it: add `CREATE EXTENSION IF NOT EXISTS \"{ext}\";` at the top of {file} (or of an earlier migration), or declare it in schema.prisma (`previewFeatures = [\"postgresqlExtensions\"]` in the generator, `extensions = [{}]` in the datasource) and let `npx prisma migrate dev` generate it. Creating an extension needs a superuser or, on PostgreSQL 13+, a trusted extension and CREATE on the database; managed platforms enable extensions from their dashboard.{}\n2. {}.",
                     if ext.contains('-') { format!("{}(map: \"{ext}\")", ext.replace('-', "_")) } else { ext.to_string() },
@@ -434,7 +434,7 @@ pub(super) fn texts(code: CauseCode, c: &Ctx) -> (String, String, String) {
             let ext = c.specifics.extension.as_deref().unwrap_or("<extension>");
             (
                 format!("Extension `{ext}` is not available on this server"),
-                format!("{eq} The server has no `{ext}` extension to install (its files are not on the database server: the provider does not offer it, or the package is not installed){}, so CREATE EXTENSION cannot succeed and no edit of the script makes it work on this server.", c.provider_note()),
+                format!("{eq} The server has no `{ext}` extension to install (its files are not on the database server: the provider does not offer it, or the package is not installed), so CREATE EXTENSION cannot succeed and no edit of the script makes it work on this server.{}", c.provider_note()),
                 format!(
                     "1. Get a server that has it: install the package on a self-hosted server (e.g. `postgresql-<major>-pgvector`, `postgresql-<major>-postgis-3`), use an image that ships it (e.g. `pgvector/pgvector`, `postgis/postgis`), or a provider/plan that offers it; check with `SELECT name, default_version FROM pg_available_extensions WHERE name = '{ext}';`.\n2. Or drop the dependency on it from {file} and schema.prisma.\n3. {}.",
                     c.redeploy()

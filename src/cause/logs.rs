@@ -91,13 +91,15 @@ const SEVERITY_PREFIXES: [&str; 7] = [
     "PANIC:  ",
 ];
 
-const NOISE_PREFIXES: [&str; 6] = [
+const NOISE_PREFIXES: [&str; 7] = [
+    // Prisma 2.x: "Database error: Error querying the database: db error: ERROR: ..."
+    "Database error: ",
+    "Error: ",
     "Error querying the database: ",
     "db error: ",
     "Error in the underlying connector (WASM_ERROR): ",
     "external connector error: ",
     "Raw query failed. ",
-    "Error: ",
 ];
 
 fn strip_message_prefixes(line: &str) -> String {

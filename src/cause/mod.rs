@@ -353,7 +353,7 @@ pub fn classify_cause(input: &CauseInput) -> Cause {
         code = refined;
         specifics = sp;
     }
-    let object = rules::final_object(code, named, &specifics, detail.as_deref());
+    let object = rules::final_object(code, named, &specifics, &msg, detail.as_deref());
     let ctx = Ctx {
         name,
         msg: &msg,

@@ -538,10 +538,13 @@ fn version_gated(s: &Signals, sp: &mut Specifics) -> Option<CauseCode> {
         }
     }
     // function uuidv7() does not exist: an unqualified call to a built-in of a newer server.
-    if let Some(r) = msg.strip_prefix("function ") {
-        let call = r.split(" does not exist").next().unwrap_or("").trim();
-        let name = call.split('(').next().unwrap_or("");
-        let no_args = call.ends_with("()");
+    let function = if msg.starts_with("function ") || s.ss == Some("42883") {
+        function_in_message(msg)
+    } else {
+        None
+    };
+    if let Some((name, no_args)) = function {
+        let name = name.as_str();
         if let Some(since) = knowledge::builtin_function_since(name) {
             // gen_random_uuid() came from pgcrypto before 13: that is the extension rule's.
             if knowledge::extension_of_function(name).is_none()
@@ -577,20 +580,23 @@ fn extension(code: CauseCode, s: &Signals, sp: &mut Specifics) -> Option<CauseCo
     if !matches!(code, CauseCode::UndefinedObject) {
         return None;
     }
-    let (kind, name, ext) =
-        if let Some(t) = quoted_after(msg, "type ").filter(|_| msg.starts_with("type ")) {
-            let e = knowledge::extension_of_type(&t);
-            ("type", t, e)
-        } else if let Some(r) = msg.strip_prefix("function ") {
-            let n = r.split('(').next().unwrap_or("").trim().to_string();
-            let e = knowledge::extension_of_function(&n);
-            ("function", n, e)
-        } else if let Some(o) = quoted_after(msg, "operator class ") {
-            let e = knowledge::extension_of_opclass(&o);
-            ("operator class", o, e)
-        } else {
-            return None;
-        };
+    // By the SQLSTATE first, so that a localized message (`类型 "hstore" 不存在`) is read too.
+    let ss = s.ss.unwrap_or("");
+    let (kind, name, ext) = if contains_ci(msg, "operator class") {
+        let o = quoted_after(msg, "operator class ")?;
+        let e = knowledge::extension_of_opclass(&o);
+        ("operator class", o, e)
+    } else if msg.starts_with("type ") || (ss == "42704" && !msg.starts_with("function ")) {
+        let t = first_quoted(msg)?;
+        let e = knowledge::extension_of_type(&t);
+        ("type", t, e)
+    } else if msg.starts_with("function ") || ss == "42883" {
+        let (n, _) = function_in_message(msg)?;
+        let e = knowledge::extension_of_function(&n);
+        ("function", n, e)
+    } else {
+        return None;
+    };
     let bare = name
         .rsplit('.')
         .next()
@@ -678,9 +684,12 @@ pub(super) fn final_object(
     code: CauseCode,
     named: Option<String>,
     sp: &Specifics,
+    msg: &str,
     detail: Option<&str>,
 ) -> Option<String> {
     match code {
+        // column "type" cannot be cast automatically to type "BlobTypes"
+        CauseCode::TypeChangeNeedsUsing => first_quoted(msg).or(named),
         CauseCode::ExtensionMissing
         | CauseCode::ExtensionUnavailable
         | CauseCode::ExtensionInOtherSchema => sp.extension.clone().or(named),
@@ -709,4 +718,28 @@ pub(super) fn final_object(
             .or_else(|| sp.dependants.first().map(|d| d.name.clone())),
         _ => named,
     }
+}
+
+/// The function a "does not exist" message names, and whether it was called without arguments:
+/// `function uuid_generate_v4() does not exist`, or the first `name(` of a localized message
+/// (`函数 gen_random_uuid() 不存在`).
+fn function_in_message(msg: &str) -> Option<(String, bool)> {
+    if let Some(r) = msg.strip_prefix("function ") {
+        let call = r.split(" does not exist").next().unwrap_or("").trim();
+        let name = call.split('(').next().unwrap_or("").trim();
+        return (!name.is_empty()).then(|| (name.to_string(), call.ends_with("()")));
+    }
+    let open = msg.find('(')?;
+    let before = &msg[..open];
+    let start = before
+        .char_indices()
+        .rev()
+        .find(|(_, ch)| !(ch.is_ascii_alphanumeric() || *ch == '_' || *ch == '.'))
+        .map(|(i, ch)| i + ch.len_utf8())
+        .unwrap_or(0);
+    let name = &before[start..];
+    if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
+    Some((name.to_string(), msg[open..].starts_with("()")))
 }
