@@ -129,14 +129,37 @@ pub async fn assemble(session: &Session, rows: Option<&[LedgerRow]>) -> Result<D
         .map(|name| local.get(name).and_then(|m| m.script_text()))
         .collect();
     let assessed = evidence::assess(&session.conn.client, &scripts, &session.spec.schema).await?;
+    let script_of = |row: &LedgerRow| {
+        let i = names
+            .iter()
+            .position(|n| *n == row.migration_name)
+            .unwrap_or(0);
+        (i, scripts.get(i).and_then(|s| s.as_deref()))
+    };
+    let failures: Vec<cause::context::Failure> = failed_rows
+        .iter()
+        .map(|row| cause::context::Failure {
+            logs: row.logs.as_deref().unwrap_or(""),
+            script: script_of(row).1,
+        })
+        .collect();
+    let cause_context = cause::context::gather(
+        &session.conn.client,
+        cause::context::Connection {
+            host: Some(session.spec.host_display()),
+            port: Some(session.spec.port()),
+            schema: &session.spec.schema,
+            pooler: session.spec.pooler_reason(),
+            server_version: &session.conn.server_version,
+        },
+        &failures,
+    )
+    .await;
     let failed: Vec<FailedMigration> = failed_rows
         .iter()
         .map(|row| {
-            let i = names
-                .iter()
-                .position(|n| *n == row.migration_name)
-                .unwrap_or(0);
-            failed_migration(session, row, scripts[i].as_deref(), &assessed[i])
+            let (i, script) = script_of(row);
+            failed_migration(session, row, script, &assessed[i], &cause_context, rows)
         })
         .collect();
     let running = crate::action::lock::holder(&session.conn.client).await?;
@@ -262,6 +285,8 @@ fn failed_migration(
     row: &LedgerRow,
     script: Option<&str>,
     evidence: &evidence::Assessed,
+    cause_context: &cause::CauseContext,
+    rows: &[LedgerRow],
 ) -> FailedMigration {
     let local = &session.local;
     let logs = row.logs.clone().unwrap_or_default();
@@ -273,6 +298,21 @@ fn failed_migration(
         logs: &logs,
         script,
         lock_provider: local.lock_provider.as_deref(),
+        context: cause_context,
+        earlier_attempts: &cause::context::earlier_attempts(
+            &row.id,
+            &iso(&row.started_at),
+            rows.iter()
+                .filter(|r| r.migration_name == row.migration_name)
+                .map(|r| {
+                    (
+                        r.id.as_str(),
+                        iso(&r.started_at),
+                        r.rolled_back_at.is_some(),
+                        r.logs.as_deref(),
+                    )
+                }),
+        ),
     });
     let message = cause.message.clone();
     let cause = CauseInfo {
