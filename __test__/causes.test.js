@@ -119,3 +119,180 @@ for (const c of cases) {
     }
   })
 }
+
+// ------------------------------------------------------------------------------------------------
+// The same causes produced by the real Prisma engine on the embedded server; where the fix is a
+// change of the script or the database, the doctor's own fix is applied and the deploy must pass.
+
+const M1 = '20240101000000_init'
+const M2 = '20240102000000_change'
+
+function only(d) {
+  assert.equal(d.failed.length, 1, `one failed migration: ${JSON.stringify(d.failedMigrationNames)}`)
+  return d.failed[0]
+}
+
+/** heal resolves (retry of the changed script) and the next real deploy succeeds. */
+async function healThenDeploy(ctx, options = ctx.options()) {
+  const outcome = await doctor.heal(options)
+  assert.equal(outcome.blocked, false, outcome.summary)
+  assert.equal(outcome.decisions[0].action, 'retry')
+  const deploy = await ctx.deploy()
+  assert.equal(deploy.ok, true, `deploy after the fix: ${deploy.message}`)
+  assert.equal((await doctor.diagnose(options)).blocked, false)
+}
+
+test('real engine: a hand-made view on the retyped column; the fix\'s DROP/CREATE VIEW make the deploy pass', async () => {
+  const init = `CREATE TYPE "Status" AS ENUM ('TODO', 'DONE');\nCREATE TABLE "Task" ("id" SERIAL NOT NULL, "status" "Status" NOT NULL DEFAULT 'TODO', CONSTRAINT "Task_pkey" PRIMARY KEY ("id"));\n-- a view Prisma does not know\nCREATE VIEW "task_list" AS SELECT "id", "status" FROM "Task";\n`
+  const ctx = await setup({ migrations: { [M1]: init } })
+  try {
+    assert.equal((await ctx.deploy()).ok, true)
+    const change = '-- AlterTable\nALTER TABLE "Task" ALTER COLUMN "status" DROP DEFAULT,\nALTER COLUMN "status" SET DATA TYPE TEXT;\n'
+    ctx.project.write(M2, change)
+    assert.equal((await ctx.deploy()).code, 'P3018')
+    const f = only(await doctor.diagnose(ctx.options()))
+    assert.equal(f.cause.code, 'dependent-objects')
+    assert.equal(f.cause.transient, false)
+    assert.match(f.cause.explanation, /view "task_list" \(on Task\.status\)/)
+    assert.notEqual(f.action, 'retry')
+    const drop = f.cause.fix.match(/deepest first: `([^`]+)`/)[1]
+    const create = f.cause.fix.split('\n').map((l) => l.trim()).find((l) => l.startsWith('CREATE VIEW "task_list" AS'))
+    assert.equal(drop, 'DROP VIEW "task_list";')
+    assert.ok(create, f.cause.fix)
+    // The doctor's fix, as written, turns the script into one that deploys.
+    ctx.project.write(M2, `${drop}\n${change}${create}\n`)
+    await healThenDeploy(ctx)
+    const v = await ctx.db.query(`SELECT data_type FROM information_schema.columns WHERE table_name = 'task_list' AND column_name = 'status'`)
+    assert.equal(v.rows[0].data_type, 'text')
+  } finally {
+    await ctx.done()
+  }
+})
+
+test('real engine (split): a partial index blocks the enum cast; the retry meets the type the first attempt left', async () => {
+  const init = `CREATE TABLE "support_sessions" ("id" TEXT NOT NULL, "guildId" TEXT NOT NULL, "status" TEXT NOT NULL DEFAULT 'open', CONSTRAINT "support_sessions_pkey" PRIMARY KEY ("id"));\nCREATE UNIQUE INDEX "support_sessions_one_open" ON "support_sessions"("guildId") WHERE "status" = 'open';\n`
+  const ctx = await setup({ mode: 'split', migrations: { [M1]: init } })
+  try {
+    assert.equal((await ctx.deploy()).ok, true)
+    ctx.project.write(M2, `-- CreateEnum\nCREATE TYPE "SupportSessionStatus" AS ENUM ('open', 'closed');\n\n-- AlterTable\nALTER TABLE "support_sessions" ALTER COLUMN "status" DROP DEFAULT,\nALTER COLUMN "status" TYPE "SupportSessionStatus" USING ("status"::"SupportSessionStatus"),\nALTER COLUMN "status" SET DEFAULT 'open';\n`)
+    assert.equal((await ctx.deploy()).code, 'P3018')
+    let f = only(await doctor.diagnose(ctx.options()))
+    assert.equal(f.cause.code, 'dependent-objects')
+    assert.match(f.cause.fix, /DROP INDEX "support_sessions_one_open";/)
+    assert.match(f.cause.fix, /CREATE UNIQUE INDEX support_sessions_one_open ON public\.support_sessions/)
+    // Rolled back without looking: the retry trips over the enum type the split run committed.
+    await doctor.resolve(ctx.options({ migration: M2, as: 'rolled-back' }))
+    assert.equal((await ctx.deploy()).code, 'P3018')
+    f = only(await doctor.diagnose(ctx.options()))
+    assert.equal(f.cause.code, 'partial-earlier-run')
+    assert.equal(f.cause.transient, false)
+    assert.equal(f.cause.object, 'SupportSessionStatus')
+    assert.match(f.cause.explanation, /earlier attempt/)
+    assert.match(f.cause.explanation, /operator does not exist/)
+  } finally {
+    await ctx.done()
+  }
+})
+
+test('real engine: a table owned by another role; not-owner names the owner, and its ALTER OWNER fix works', async () => {
+  const ctx = await setup({ migrations: { [M1]: 'CREATE TABLE "Base" ("id" SERIAL PRIMARY KEY);\n' } })
+  const suffix = `${process.pid}_${crypto.randomBytes(3).toString('hex')}`
+  const owner = `pmd_owner_${suffix}`
+  const app = `pmd_app_${suffix}`
+  try {
+    assert.equal((await ctx.deploy()).ok, true)
+    await ctx.db.query(`CREATE ROLE ${owner}`)
+    await ctx.db.query(`CREATE ROLE ${app} LOGIN PASSWORD 'app-pw'`)
+    await ctx.db.query(`GRANT CONNECT ON DATABASE "${ctx.db.name}" TO ${app}`)
+    await ctx.db.query(`GRANT USAGE, CREATE ON SCHEMA public TO ${app}`)
+    await ctx.db.query(`GRANT SELECT, INSERT, UPDATE ON "_prisma_migrations" TO ${app}`)
+    // As made from a provider's dashboard: the table belongs to someone else.
+    await ctx.db.query('CREATE TABLE "event" ("event_id" SERIAL PRIMARY KEY)')
+    await ctx.db.query(`ALTER TABLE "event" OWNER TO ${owner}`)
+    ctx.project.write(M2, '-- AlterTable\nALTER TABLE "event" ADD COLUMN "event_name" VARCHAR(50);\n')
+    const url = new URL(ctx.url)
+    url.username = app
+    url.password = 'app-pw'
+    const appUrl = url.toString()
+    const { PrismaEngine } = require('./support/engine')
+    const engine = await PrismaEngine.open({ url: appUrl })
+    await assert.rejects(engine.applyMigrations(ctx.project.migrationsDir), { code: 'P3018' })
+    await engine.close()
+    const f = only(await doctor.diagnose({ url: appUrl, cwd: ctx.project.dir }))
+    assert.equal(f.cause.code, 'not-owner')
+    assert.equal(f.cause.transient, false)
+    assert.match(f.cause.explanation, new RegExp(`owned by "${owner}"`))
+    assert.equal(f.action, 'manual')
+    const alter = f.cause.fix.match(/`(ALTER TABLE "event" OWNER TO [^`]+)`/)[1]
+    assert.equal(alter, `ALTER TABLE "event" OWNER TO "${app}";`)
+    assert.equal((await doctor.heal({ url: appUrl, cwd: ctx.project.dir })).blocked, true, 'heal does not retry it')
+    await ctx.db.query(alter) // as the owner's superuser, the fix as written
+    await doctor.resolve({ url: appUrl, cwd: ctx.project.dir, migration: M2, as: 'rolled-back' })
+    const again = await PrismaEngine.open({ url: appUrl })
+    try {
+      await again.applyMigrations(ctx.project.migrationsDir)
+    } finally {
+      await again.close()
+    }
+    assert.equal((await doctor.diagnose({ url: appUrl, cwd: ctx.project.dir })).blocked, false)
+  } finally {
+    await ctx.done()
+    await dropRole(app)
+    await dropRole(owner)
+  }
+})
+
+test('real engine: a citext column without the extension; the CREATE EXTENSION of the fix makes it deploy', async () => {
+  const ctx = await setup({ migrations: { [M1]: 'CREATE TABLE "Base" ("id" SERIAL PRIMARY KEY);\n' } })
+  try {
+    assert.equal((await ctx.deploy()).ok, true)
+    const change = '-- CreateTable\nCREATE TABLE "Account" (\n    "id" SERIAL NOT NULL,\n    "email" CITEXT NOT NULL,\n\n    CONSTRAINT "Account_pkey" PRIMARY KEY ("id")\n);\n'
+    ctx.project.write(M2, change)
+    assert.equal((await ctx.deploy()).code, 'P3018')
+    const f = only(await doctor.diagnose(ctx.options()))
+    assert.equal(f.cause.code, 'extension-missing')
+    assert.equal(f.cause.object, 'citext')
+    const create = f.cause.fix.match(/`(CREATE EXTENSION IF NOT EXISTS "citext";)`/)[1]
+    ctx.project.write(M2, `${create}\n${change}`)
+    await healThenDeploy(ctx)
+  } finally {
+    await ctx.done()
+  }
+})
+
+test('real engine: citext installed in schema "extensions" (as Supabase does); qualifying the type as the fix says deploys', async () => {
+  const ctx = await setup({ migrations: { [M1]: 'CREATE TABLE "Base" ("id" SERIAL PRIMARY KEY);\n' } })
+  try {
+    assert.equal((await ctx.deploy()).ok, true)
+    await ctx.db.query('CREATE SCHEMA extensions')
+    await ctx.db.query('CREATE EXTENSION citext SCHEMA extensions')
+    ctx.project.write(M2, '-- CreateTable\nCREATE TABLE "Account" ("id" SERIAL NOT NULL, "email" CITEXT NOT NULL, CONSTRAINT "Account_pkey" PRIMARY KEY ("id"));\n')
+    assert.equal((await ctx.deploy()).code, 'P3018')
+    const f = only(await doctor.diagnose(ctx.options()))
+    assert.equal(f.cause.code, 'extension-in-other-schema')
+    assert.match(f.cause.title, /schema "extensions"/)
+    assert.ok(f.cause.fix.includes('`"extensions".citext`'), f.cause.fix)
+    ctx.project.write(M2, '-- CreateTable\nCREATE TABLE "Account" ("id" SERIAL NOT NULL, "email" "extensions".citext NOT NULL, CONSTRAINT "Account_pkey" PRIMARY KEY ("id"));\n')
+    await healThenDeploy(ctx)
+  } finally {
+    await ctx.done()
+  }
+})
+
+test('real engine: CREATE EXTENSION vector on a server without pgvector: unavailable, manual, heal refuses', async () => {
+  const ctx = await setup({ migrations: { [M1]: 'CREATE TABLE "Base" ("id" SERIAL PRIMARY KEY);\n' } })
+  try {
+    assert.equal((await ctx.deploy()).ok, true)
+    ctx.project.write(M2, '-- CreateExtension\nCREATE EXTENSION IF NOT EXISTS "vector";\n')
+    assert.equal((await ctx.deploy()).code, 'P3018')
+    const f = only(await doctor.diagnose(ctx.options()))
+    assert.equal(f.cause.code, 'extension-unavailable')
+    assert.equal(f.cause.object, 'vector')
+    assert.equal(f.action, 'manual')
+    const before = await ctx.rawLedger()
+    assert.equal((await doctor.heal(ctx.options())).blocked, true)
+    assert.deepEqual(await ctx.rawLedger(), before)
+  } finally {
+    await ctx.done()
+  }
+})

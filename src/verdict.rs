@@ -16,7 +16,15 @@ const DATA_CAUSES: &[&str] = &[
 ];
 
 /// Cause codes where the database setup, not the script or the data, refused the migration.
-const ENVIRONMENT_CAUSES: &[&str] = &["insufficient-privilege", "disk-full"];
+const ENVIRONMENT_CAUSES: &[&str] = &[
+    "insufficient-privilege",
+    "disk-full",
+    // issue 9: the server, the URL or the roles refused it, not the script
+    "extension-unavailable",
+    "server-version-too-old",
+    "transaction-pooler",
+    "not-owner",
+];
 
 pub fn execution_note(execution: Execution) -> &'static str {
     match execution {

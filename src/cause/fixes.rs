@@ -100,7 +100,13 @@ fn drop_and_recreate(deps: &[Dependant], session: &str) -> (String, String) {
         .rev()
         .map(|d| {
             let n = qualified(&d.schema, &d.name, session);
-            let def = d.definition.trim().trim_end_matches(';');
+            // pg_get_viewdef is pretty-printed over lines: one line per statement in the fix.
+            let def = d
+                .definition
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            let def = def.trim_end_matches(';');
             match d.kind.as_str() {
                 "materialized view" => format!("CREATE MATERIALIZED VIEW {n} AS {def};"),
                 "index" => format!("{def};"),
