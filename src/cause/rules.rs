@@ -538,7 +538,8 @@ fn version_gated(s: &Signals, sp: &mut Specifics) -> Option<CauseCode> {
         }
     }
     // function uuidv7() does not exist: an unqualified call to a built-in of a newer server.
-    let function = if msg.starts_with("function ") || s.ss == Some("42883") {
+    let localized = !msg.starts_with(|c: char| c.is_ascii_alphabetic());
+    let function = if msg.starts_with("function ") || (s.ss == Some("42883") && localized) {
         function_in_message(msg)
     } else {
         None
@@ -582,15 +583,18 @@ fn extension(code: CauseCode, s: &Signals, sp: &mut Specifics) -> Option<CauseCo
     }
     // By the SQLSTATE first, so that a localized message (`类型 "hstore" 不存在`) is read too.
     let ss = s.ss.unwrap_or("");
+    // English messages say what they name ("type ...", "function ..."); others are read by their
+    // SQLSTATE only (an English `constraint "cube" ...` is no extension's type).
+    let localized = !msg.starts_with(|c: char| c.is_ascii_alphabetic());
     let (kind, name, ext) = if contains_ci(msg, "operator class") {
         let o = quoted_after(msg, "operator class ")?;
         let e = knowledge::extension_of_opclass(&o);
         ("operator class", o, e)
-    } else if msg.starts_with("type ") || (ss == "42704" && !msg.starts_with("function ")) {
+    } else if msg.starts_with("type ") || (ss == "42704" && localized) {
         let t = first_quoted(msg)?;
         let e = knowledge::extension_of_type(&t);
         ("type", t, e)
-    } else if msg.starts_with("function ") || ss == "42883" {
+    } else if msg.starts_with("function ") || (ss == "42883" && localized) {
         let (n, _) = function_in_message(msg)?;
         let e = knowledge::extension_of_function(&n);
         ("function", n, e)

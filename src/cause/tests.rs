@@ -403,3 +403,287 @@ fn hostile_inputs_do_not_panic() {
         });
     }
 }
+
+fn classify_with(
+    logs: &str,
+    script: Option<&str>,
+    context: &CauseContext,
+    earlier: &[EarlierAttempt],
+) -> Cause {
+    classify_cause(&CauseInput {
+        migration_name: "20240101000000_x",
+        logs,
+        script,
+        lock_provider: None,
+        context,
+        earlier_attempts: earlier,
+    })
+}
+
+fn p3018(code: &str, message: &str) -> String {
+    format!("A migration failed to apply.\n\nDatabase error code: {code}\n\nDatabase error:\nERROR: {message}\n")
+}
+
+fn ctx_public() -> CauseContext {
+    CauseContext {
+        schema: "public".into(),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn cockroach_drop_elsewhere_is_transient_drop_here_is_not() {
+    let logs = p3018("55000", "column \"kind\" being dropped, try again later");
+    let cr = CauseContext {
+        cockroach: true,
+        ..ctx_public()
+    };
+    let c = classify_with(
+        &logs,
+        Some("ALTER TABLE \"T\" ADD COLUMN \"kind\" INT8;"),
+        &cr,
+        &[],
+    );
+    assert_eq!(c.code, CauseCode::CockroachSchemaChangeInProgress);
+    assert!(c.transient);
+    let c = classify_with(
+        &logs,
+        Some(
+            "ALTER TABLE \"T\" DROP COLUMN \"kind\";\nALTER TABLE \"T\" ADD COLUMN \"kind\" INT8;",
+        ),
+        &cr,
+        &[],
+    );
+    assert_eq!(c.code, CauseCode::CockroachSchemaChange);
+    assert!(!c.transient);
+    // without the script nothing shows the drop happened elsewhere: not transient
+    assert_eq!(
+        classify_with(&logs, None, &cr, &[]).code,
+        CauseCode::CockroachSchemaChange
+    );
+    // "unimplemented" on PostgreSQL is no CockroachDB evidence
+    let pg = classify_with(
+        &p3018("0A000", "unimplemented feature"),
+        None,
+        &ctx_public(),
+        &[],
+    );
+    assert_ne!(pg.code, CauseCode::CockroachSchemaChange);
+}
+
+#[test]
+fn builtin_function_of_a_newer_server() {
+    let logs = p3018("42883", "function uuidv7() does not exist");
+    let old = CauseContext {
+        server_major: Some(17),
+        ..ctx_public()
+    };
+    let c = classify_with(&logs, None, &old, &[]);
+    assert_eq!(c.code, CauseCode::ServerVersionTooOld);
+    assert!(c.explanation.contains("PostgreSQL 18"), "{}", c.explanation);
+    assert!(c.fix.contains("uuid(7)"), "{}", c.fix);
+    // with arguments on a new server: a signature problem, not the version
+    let logs = p3018("42883", "function uuidv7(integer) does not exist");
+    let new = CauseContext {
+        server_major: Some(18),
+        ..ctx_public()
+    };
+    assert_eq!(
+        classify_with(&logs, None, &new, &[]).code,
+        CauseCode::UndefinedObject
+    );
+}
+
+#[test]
+fn extension_refinements_by_catalog() {
+    use super::context::InstalledExtension;
+    let logs = p3018(
+        "42704",
+        "operator class \"gin_trgm_ops\" does not exist for access method \"gin\"",
+    );
+    let c = classify_with(&logs, None, &ctx_public(), &[]);
+    assert_eq!(c.code, CauseCode::ExtensionMissing);
+    assert_eq!(c.object.as_deref(), Some("pg_trgm"));
+    let installed_here = CauseContext {
+        extensions: Some(vec![InstalledExtension {
+            name: "pg_trgm".into(),
+            schema: "public".into(),
+            version: "1.6".into(),
+        }]),
+        ..ctx_public()
+    };
+    let c = classify_with(&logs, None, &installed_here, &[]);
+    assert_eq!(c.code, CauseCode::ExtensionMissing);
+    assert!(c.explanation.contains("installed now"), "{}", c.explanation);
+    let unavailable = CauseContext {
+        available_extensions: Some(vec!["hstore".into()]),
+        ..ctx_public()
+    };
+    assert_eq!(
+        classify_with(&logs, None, &unavailable, &[]).code,
+        CauseCode::ExtensionUnavailable
+    );
+    // localized, read by its SQLSTATE
+    let c = classify_with(
+        &p3018("42704", "类型 \"hstore\" 不存在"),
+        None,
+        &ctx_public(),
+        &[],
+    );
+    assert_eq!(c.code, CauseCode::ExtensionMissing);
+    // an English message naming something else with an extension type's name
+    let c = classify_with(
+        &p3018(
+            "42704",
+            "constraint \"cube\" of relation \"T\" does not exist",
+        ),
+        None,
+        &ctx_public(),
+        &[],
+    );
+    assert_eq!(c.code, CauseCode::UndefinedObject);
+}
+
+#[test]
+fn leftovers_need_an_earlier_attempt() {
+    let logs = p3018("42P07", "relation \"Audit\" already exists");
+    let script = "CREATE TABLE \"Audit\" (\"id\" INT);\nALTER TABLE \"User\" ADD COLUMN \"x\" INT;";
+    assert_eq!(
+        classify_with(&logs, Some(script), &ctx_public(), &[]).code,
+        CauseCode::ObjectAlreadyExists
+    );
+    let earlier = [EarlierAttempt {
+        row_id: "r1".into(),
+        started_at: "2026-01-01T00:00:00.000Z".into(),
+        rolled_back: true,
+        message: Some("canceling statement due to statement timeout".into()),
+    }];
+    let c = classify_with(&logs, Some(script), &ctx_public(), &earlier);
+    assert_eq!(c.code, CauseCode::PartialEarlierRun);
+    assert!(c.explanation.contains("row r1") && c.explanation.contains("statement timeout"));
+    // an object the script does not create: not a leftover of it
+    let other = p3018("42P07", "relation \"Other\" already exists");
+    assert_eq!(
+        classify_with(&other, Some(script), &ctx_public(), &earlier).code,
+        CauseCode::ObjectAlreadyExists
+    );
+    // a column added by the script
+    let col = p3018("42701", "column \"x\" of relation \"User\" already exists");
+    assert_eq!(
+        classify_with(&col, Some(script), &ctx_public(), &earlier).code,
+        CauseCode::PartialEarlierRun
+    );
+}
+
+#[test]
+fn pooler_and_hidden_errors_are_not_deterministic() {
+    let c = classify_with(
+        &p3018("26000", "prepared statement \"s1\" does not exist"),
+        None,
+        &ctx_public(),
+        &[],
+    );
+    assert_eq!(c.code, CauseCode::TransactionPooler);
+    assert!(!c.transient && !c.deterministic);
+    let pooled = CauseContext {
+        pooler: Some("port 6543".into()),
+        ..ctx_public()
+    };
+    let c = classify_with(
+        &p3018("42P05", "prepared statement \"s0\" already exists"),
+        None,
+        &pooled,
+        &[],
+    );
+    assert_eq!(c.code, CauseCode::TransactionPooler);
+    assert!(c.explanation.contains("port 6543"));
+    let c = classify_with(
+        "Error querying the database: db error: ERROR: current transaction is aborted, commands ignored until end of transaction block",
+        Some("BEGIN;\nINSERT INTO \"T\" VALUES (1);\nCOMMIT;"),
+        &ctx_public(),
+        &[],
+    );
+    assert_eq!(c.code, CauseCode::AbortedTransaction);
+    assert!(!c.transient && !c.deterministic);
+    assert!(c.explanation.contains("its own BEGIN/COMMIT"));
+    // a failed row without logs through a pooler stays interrupted, with the pooler pointed out
+    let c = classify_with("", Some("SELECT 1;"), &pooled, &[]);
+    assert_eq!(c.code, CauseCode::Interrupted);
+    assert!(c.explanation.contains("pooler"));
+}
+
+#[test]
+fn old_alter_type_message_is_the_version_not_enum_use() {
+    let logs = p3018(
+        "25001",
+        "ALTER TYPE ... ADD cannot run inside a transaction block",
+    );
+    let script = "ALTER TYPE \"Role\" ADD VALUE 'X';\nUPDATE \"User\" SET \"role\" = 'X';";
+    let c = classify_with(&logs, Some(script), &ctx_public(), &[]);
+    assert_eq!(c.code, CauseCode::ServerVersionTooOld);
+    assert!(c.explanation.contains("PostgreSQL 12"));
+    // the same on an upgraded server: the unchanged script now runs
+    let upgraded = CauseContext {
+        server_major: Some(16),
+        ..ctx_public()
+    };
+    let c = classify_with(&logs, Some(script), &upgraded, &[]);
+    assert_eq!(c.code, CauseCode::ServerVersionTooOld);
+    assert!(c.fix.contains("supports it now"), "{}", c.fix);
+    // a real CONCURRENTLY message stays what it was
+    let c = classify_with(
+        &p3018(
+            "25001",
+            "CREATE INDEX CONCURRENTLY cannot run inside a transaction block",
+        ),
+        Some(
+            "ALTER TYPE \"Role\" ADD VALUE 'X';\nCREATE INDEX CONCURRENTLY \"i\" ON \"T\"(\"a\");",
+        ),
+        &ctx_public(),
+        &[],
+    );
+    assert_eq!(c.code, CauseCode::ConcurrentlyInTransaction);
+}
+
+#[test]
+fn every_new_code_is_in_all_with_a_stable_name() {
+    for (code, name) in [
+        (CauseCode::ExtensionMissing, "extension-missing"),
+        (CauseCode::ExtensionUnavailable, "extension-unavailable"),
+        (
+            CauseCode::ExtensionInOtherSchema,
+            "extension-in-other-schema",
+        ),
+        (CauseCode::ServerVersionTooOld, "server-version-too-old"),
+        (CauseCode::TransactionPooler, "transaction-pooler"),
+        (CauseCode::AbortedTransaction, "aborted-transaction"),
+        (CauseCode::NotOwner, "not-owner"),
+        (CauseCode::CockroachSchemaChange, "cockroach-schema-change"),
+        (
+            CauseCode::CockroachSchemaChangeInProgress,
+            "cockroach-schema-change-in-progress",
+        ),
+        (CauseCode::PartialEarlierRun, "partial-earlier-run"),
+        (CauseCode::TypeChangeNeedsUsing, "type-change-needs-using"),
+    ] {
+        assert!(CauseCode::ALL.contains(&code));
+        assert_eq!(code.as_str(), name);
+    }
+    let transient: Vec<&str> = CauseCode::ALL
+        .iter()
+        .filter(|c| c.is_transient())
+        .map(|c| c.as_str())
+        .collect();
+    assert_eq!(
+        transient,
+        [
+            "lock-timeout",
+            "statement-timeout",
+            "deadlock",
+            "serialization-failure",
+            "connection-lost",
+            "interrupted",
+            "cockroach-schema-change-in-progress"
+        ]
+    );
+}
