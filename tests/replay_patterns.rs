@@ -121,6 +121,11 @@ COMMIT;"#;
         if got.contains(&0) && got.contains(&n) {
             assert_eq!(verdict, Verdict::Unknown, "after {k}: {got:?}");
         }
+        if k <= 1 {
+            // The new type has exactly two values, the old one three: nothing ran is decided.
+            assert_eq!(got, vec![0, 1], "after {k}");
+            assert_eq!(verdict, Verdict::NotApplied, "after {k}");
+        }
     }
 }
 

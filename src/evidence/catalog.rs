@@ -400,7 +400,9 @@ pub fn names_named<'a>(expectations: impl IntoIterator<Item = &'a Expectation>) 
                     add(table);
                 }
             }
-            EnumValueExists { type_name, .. } => add(type_name),
+            EnumValueExists { type_name, .. } | EnumValuesExactly { type_name, .. } => {
+                add(type_name)
+            }
             CommentEquals { relation, .. } => add(relation),
         }
     }
@@ -872,6 +874,37 @@ pub fn observe(exp: &Expectation, snap: &CatalogSnapshot) -> Observed {
             value,
             exists,
         } => presence(snap.enum_labels.contains(&key3(schema, type_name, value)) == *exists),
+        EnumValuesExactly {
+            schema,
+            type_name,
+            values,
+        } => {
+            let mut found: Vec<&str> = snap
+                .enum_labels
+                .iter()
+                .filter(|(s, t, _)| s == schema && t == type_name)
+                .map(|(_, _, v)| v.as_str())
+                .collect();
+            if found.is_empty() {
+                return Observed::Absent;
+            }
+            found.sort_unstable();
+            let mut want: Vec<&str> = values.iter().map(String::as_str).collect();
+            want.sort_unstable();
+            if found == want {
+                Observed::Present
+            } else {
+                conflicting(format!(
+                    "enum {} has the values {}",
+                    quote(type_name),
+                    found
+                        .iter()
+                        .map(|v| format!("'{v}'"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+            }
+        }
         FunctionExists {
             schema,
             name,

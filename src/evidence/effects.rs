@@ -174,6 +174,13 @@ pub enum Expectation {
         value: String,
         exists: bool,
     },
+    /// The enum has exactly these values (in any order): what `CREATE TYPE ... AS ENUM` makes,
+    /// so a type of that name with more values (an older one) is not it.
+    EnumValuesExactly {
+        schema: String,
+        type_name: String,
+        values: Vec<String>,
+    },
     /// `arg_types` None: any overload (or argument types that could not be normalised).
     FunctionExists {
         schema: String,
@@ -517,6 +524,7 @@ impl Expectation {
             | IndexExists { schema, .. }
             | TypeExists { schema, .. }
             | EnumValueExists { schema, .. }
+            | EnumValuesExactly { schema, .. }
             | FunctionExists { schema, .. }
             | TriggerExists { schema, .. }
             | CommentEquals { schema, .. } => Some(schema),
@@ -564,6 +572,9 @@ impl Expectation {
             } => Obj::Constraint(schema, table, name.as_deref()),
             IndexExists { schema, name, .. } => Obj::Index(schema, name),
             TypeExists { schema, name, .. } => Obj::Type(schema, name),
+            EnumValuesExactly {
+                schema, type_name, ..
+            } => Obj::Type(schema, type_name),
             EnumValueExists {
                 schema,
                 type_name,
@@ -720,6 +731,17 @@ pub(crate) fn carry(e: &mut Expectation, step: &Step) -> bool {
         {
             return false
         }
+        (
+            EnumValuesExactly {
+                schema, type_name, ..
+            },
+            EnumValueExists {
+                schema: s2,
+                type_name: t2,
+                exists: true,
+                ..
+            },
+        ) if (schema.as_str(), type_name.as_str()) == (s2.as_str(), t2.as_str()) => return false,
         (ColumnExists { data_type, .. }, ColumnType { .. }) if same_object => *data_type = None,
         (ColumnExists { not_null, .. }, ColumnNotNull { .. }) if same_object => *not_null = None,
         (ColumnExists { default, .. }, ColumnDefault { .. }) if same_object => *default = None,
@@ -902,6 +924,9 @@ pub(crate) fn apply_rename(e: &mut Expectation, r: &Rename) {
                 TypeExists { schema, name, .. } if schema == rs => swap(name, from, to),
                 EnumValueExists {
                     schema, type_name, ..
+                }
+                | EnumValuesExactly {
+                    schema, type_name, ..
                 } if schema == rs => swap(type_name, from, to),
                 ColumnExists {
                     data_type: Some(dt),
@@ -927,6 +952,13 @@ pub(crate) fn apply_rename(e: &mut Expectation, r: &Rename) {
                 value,
                 ..
             } if schema == rs && type_name == rt => swap(value, from, to),
+            EnumValuesExactly {
+                schema,
+                type_name,
+                values,
+            } if schema == rs && type_name == rt => {
+                values.iter_mut().for_each(|v| swap(v, from, to))
+            }
             _ => {}
         },
     }
@@ -2027,14 +2059,19 @@ impl<'a> Parser<'a> {
                 kind: Some(TypeKind::Enum),
                 exists: true,
             });
-            for value in labels {
+            for value in &labels {
                 self.push(Expectation::EnumValueExists {
                     schema: schema.clone(),
                     type_name: name.clone(),
-                    value,
+                    value: value.clone(),
                     exists: true,
                 });
             }
+            self.push(Expectation::EnumValuesExactly {
+                schema: schema.clone(),
+                type_name: name.clone(),
+                values: labels,
+            });
             return Ok(());
         } else if self.eat_kw("range") {
             TypeKind::Range
@@ -2975,6 +3012,19 @@ impl fmt::Display for Expectation {
                     .unwrap_or_default()
                     .to_lowercase();
                 write!(f, "{kind}type {} {}", q(schema, name), presence(exists))
+            }
+            EnumValuesExactly {
+                schema,
+                type_name,
+                values,
+            } => {
+                let shown: Vec<String> = values.iter().map(|v| format!("'{v}'")).collect();
+                write!(
+                    f,
+                    "enum {} has exactly the values {}",
+                    q(schema, type_name),
+                    shown.join(", ")
+                )
             }
             EnumValueExists {
                 schema,

@@ -253,7 +253,8 @@ fn set_existence(e: &mut Expectation, value: bool) {
             *exists = value;
             *replaces = false;
         }
-        ColumnType { .. }
+        EnumValuesExactly { .. }
+        | ColumnType { .. }
         | ColumnNotNull { .. }
         | ColumnDefault { .. }
         | SequenceOwnedBy { .. }
