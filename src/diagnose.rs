@@ -128,7 +128,25 @@ pub async fn assemble(session: &Session, rows: Option<&[LedgerRow]>) -> Result<D
         .iter()
         .map(|name| local.get(name).and_then(|m| m.script_text()))
         .collect();
-    let assessed = evidence::assess(&session.conn.client, &scripts, &session.spec.schema).await?;
+    // The migrations before each failed one: what they leave is the state it started from.
+    let histories: Vec<Vec<&[u8]>> = names
+        .iter()
+        .map(|name| {
+            local
+                .migrations
+                .iter()
+                .take_while(|m| m.name.as_str() < *name)
+                .filter_map(|m| m.script.as_deref())
+                .collect()
+        })
+        .collect();
+    let assessed = evidence::assess(
+        &session.conn.client,
+        &scripts,
+        &histories,
+        &session.spec.schema,
+    )
+    .await?;
     let script_of = |row: &LedgerRow| {
         let i = names
             .iter()
@@ -331,9 +349,7 @@ fn failed_migration(
         &session.prisma,
     );
     let n = evidence.statement_count();
-    let matched = evidence
-        .scan
-        .select(execution::possible_prefixes(model.execution, n));
+    let matched = evidence.select(execution::possible_prefixes(model.execution, n));
     let decision = verdict::decide_verdict(&matched, &evidence.traits, n);
     let statements = evidence::assess::statements_under(evidence, &matched, model.execution);
     let (action, action_reason) = verdict::choose_action(decision.verdict, &cause, script_changed);

@@ -292,7 +292,7 @@ pub async fn write_plan(session: &mut Session, schema: &str, plan: &[PlannedChan
                 })?
             }
             PlannedChange::VerifyPresent { migration_name, script } => {
-                let assessed = crate::evidence::assess(&tx, std::slice::from_ref(&Some(script.clone())), schema).await?;
+                let assessed = crate::evidence::assess(&tx, std::slice::from_ref(&Some(script.clone())), &[], schema).await?;
                 // The catalog must now be exactly as the whole script leaves it.
                 let missing: Vec<String> = assessed
                     .iter()

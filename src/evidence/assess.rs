@@ -19,7 +19,11 @@ pub struct Assessed {
     /// Per statement, judged alone against the catalog (the details of the report).
     pub own: Vec<StatementEvidence>,
     pub traits: Vec<StatementTraits>,
+    /// Every prefix matched, with the state before the script also taken from the earlier
+    /// migrations when they say something about what it touches.
     pub scan: PrefixScan,
+    /// The same from the script alone, when the earlier migrations were used.
+    pub scan_without_history: Option<PrefixScan>,
     pub has_transaction_control: bool,
 }
 
@@ -27,12 +31,83 @@ impl Assessed {
     pub fn statement_count(&self) -> usize {
         self.own.len()
     }
+
+    /// The match under an execution model. The earlier migrations only sharpen it: when the
+    /// catalog contradicts what they say (a change made by hand since), the script alone decides.
+    pub fn select(&self, possible: Vec<usize>) -> PrefixMatch {
+        let m = self.scan.select(possible.clone());
+        match &self.scan_without_history {
+            Some(plain) if m.matching.is_empty() => {
+                let p = plain.select(possible);
+                if p.matching.is_empty() {
+                    m
+                } else {
+                    p
+                }
+            }
+            _ => m,
+        }
+    }
 }
 
-/// `scripts[i]` is the local migration.sql of the i-th failed migration (None: folder gone).
+/// What the earlier migrations leave for the objects a failed script finds already there (it
+/// drops, renames or alters them): their scripts that name one of them, replayed in order.
+fn history_facts(
+    effects: &effects::ScriptEffects,
+    traits: &[StatementTraits],
+    history: &[&[u8]],
+    default_schema: &str,
+) -> Vec<effects::Expectation> {
+    let before = Replay::new(effects, traits);
+    let existing: Vec<&effects::Expectation> = before
+        .prior
+        .iter()
+        .filter(|p| p.fact.exists() == Some(true) || p.fact.exists().is_none())
+        .map(|p| &p.fact)
+        .collect();
+    let names = catalog::names_named(existing.iter().copied());
+    if names.is_empty() || history.is_empty() {
+        return Vec::new();
+    }
+    let mentions = |script: &[u8]| {
+        names
+            .iter()
+            .any(|n| script.windows(n.len()).any(|w| w == n.as_bytes()))
+    };
+    let mut combined = split::SplitScript {
+        statements: Vec::new(),
+        has_transaction_control: false,
+    };
+    for script in history.iter().filter(|s| mentions(s)) {
+        let part = split::split_script(&String::from_utf8_lossy(script));
+        for mut stmt in part.statements {
+            stmt.index = combined.statements.len();
+            combined.statements.push(stmt);
+        }
+    }
+    if combined.statements.is_empty() {
+        return Vec::new();
+    }
+    let replayed = effects::script_effects(&combined, default_schema);
+    replayed
+        .after(combined.statements.len())
+        .iter()
+        .flat_map(StatementEffects::expectations)
+        .filter(|e| {
+            catalog::names_named(std::iter::once(*e))
+                .iter()
+                .any(|n| names.contains(n))
+        })
+        .cloned()
+        .collect()
+}
+
+/// `scripts[i]` is the local migration.sql of the i-th failed migration (None: folder gone);
+/// `histories[i]` the scripts of the migrations before it (may be empty).
 pub async fn assess(
     client: &impl GenericClient,
     scripts: &[Option<String>],
+    histories: &[Vec<&[u8]>],
     default_schema: &str,
 ) -> Result<Vec<Assessed>> {
     let prepared: Vec<Option<(split::SplitScript, effects::ScriptEffects)>> = scripts
@@ -62,7 +137,8 @@ pub async fn assess(
 
     Ok(prepared
         .iter()
-        .map(|p| match p {
+        .enumerate()
+        .map(|(i, p)| match p {
             None => Assessed::default(),
             Some((split, effects)) => {
                 let traits: Vec<StatementTraits> = split
@@ -73,7 +149,19 @@ pub async fn assess(
                         kind::traits(stmt, matches!(eff, StatementEffects::Verifiable(_)))
                     })
                     .collect();
-                let replay = Replay::new(effects, &traits);
+                let history = histories.get(i).map(Vec::as_slice).unwrap_or_default();
+                let known = history_facts(effects, &traits, history, default_schema);
+                let (scan, scan_without_history) = if known.is_empty() {
+                    (
+                        matching::scan(&Replay::new(effects, &traits), &snapshot),
+                        None,
+                    )
+                } else {
+                    (
+                        matching::scan(&Replay::with_history(effects, &traits, &known), &snapshot),
+                        Some(matching::scan(&Replay::new(effects, &traits), &snapshot)),
+                    )
+                };
                 Assessed {
                     has_transaction_control: split.has_transaction_control,
                     own: split
@@ -82,7 +170,8 @@ pub async fn assess(
                         .zip(&effects.statements)
                         .map(|(stmt, eff)| judge(stmt, eff, &snapshot))
                         .collect(),
-                    scan: matching::scan(&replay, &snapshot),
+                    scan,
+                    scan_without_history,
                     traits,
                 }
             }

@@ -39,6 +39,45 @@ impl<'a> Replay<'a> {
         }
     }
 
+    /// The same, with the state before the script also taken from the earlier migrations:
+    /// `history` holds the facts their scripts leave (carried through all of them). It gives the
+    /// old shape of what the script drops, renames or alters (a foreign key re-added with
+    /// another action, a table swapped through a temporary name, the old enum's values), which
+    /// the script itself cannot say. Facts the script's own implications contradict are left out.
+    pub fn with_history(
+        effects: &'a ScriptEffects,
+        traits: &[StatementTraits],
+        history: &[Expectation],
+    ) -> Replay<'a> {
+        let mut replay = Replay::new(effects, traits);
+        let flat = flat_steps(effects);
+        let opaque = opaque_before(traits);
+        let mut extra = Vec::new();
+        for h in history {
+            let Some(statement) = first_touch(&flat, h) else {
+                continue;
+            };
+            let contradicted = replay
+                .prior
+                .iter()
+                .any(|p| p.fact.obj() == h.obj() && p.fact.exists() == Some(false));
+            if contradicted || replay.prior.iter().any(|p| p.fact == *h) {
+                continue;
+            }
+            extra.push(PriorFact {
+                fact: h.clone(),
+                statement,
+                from: opaque
+                    .get(statement)
+                    .copied()
+                    .flatten()
+                    .map_or(0, |o| o + 1),
+            });
+        }
+        replay.prior.extend(extra);
+        replay
+    }
+
     pub fn statement_count(&self) -> usize {
         self.effects.statements.len()
     }
@@ -62,15 +101,44 @@ impl<'a> Replay<'a> {
     }
 }
 
-/// The state before the script that its statements imply (see the module comment).
-fn prior_facts(effects: &ScriptEffects, traits: &[StatementTraits]) -> Vec<PriorFact> {
-    let steps = effects.steps();
-    // Every step with its statement, in script order.
-    let flat: Vec<(usize, &Step)> = steps
+/// Every step with its statement, in script order.
+fn flat_steps(effects: &ScriptEffects) -> Vec<(usize, &Step)> {
+    effects
+        .steps()
         .iter()
         .enumerate()
         .flat_map(|(i, r)| r.iter().flatten().map(move |s| (i, s)))
-        .collect();
+        .collect()
+}
+
+/// Per statement, the last opaque statement before it.
+fn opaque_before(traits: &[StatementTraits]) -> Vec<Option<usize>> {
+    let mut last = None;
+    let mut out = Vec::with_capacity(traits.len());
+    for (i, t) in traits.iter().enumerate() {
+        out.push(last);
+        if t.kind == StatementKind::Opaque {
+            last = Some(i);
+        }
+    }
+    out
+}
+
+/// The first statement that changes the object `e` is about, directly or through its table,
+/// type or a rename.
+fn first_touch(flat: &[(usize, &Step)], e: &Expectation) -> Option<usize> {
+    flat.iter()
+        .find(|(_, step)| match step {
+            Step::Expect(d) => d.obj() == e.obj(),
+            Step::Rename(_) => false,
+        } || touches(step, e))
+        .map(|(i, _)| *i)
+}
+
+/// The state before the script that its statements imply (see the module comment).
+fn prior_facts(effects: &ScriptEffects, traits: &[StatementTraits]) -> Vec<PriorFact> {
+    let steps = effects.steps();
+    let flat = flat_steps(effects);
     // Steps that touch objects other than the one they name: drops (of a table, a column, a
     // type, a schema) and renames. Usually few.
     let indirect: Vec<usize> = (0..flat.len())
@@ -79,14 +147,8 @@ fn prior_facts(effects: &ScriptEffects, traits: &[StatementTraits]) -> Vec<Prior
             Step::Expect(e) => e.exists() == Some(false),
         })
         .collect();
-    let mut last_opaque: Option<usize> = None;
-    let mut opaque_before = Vec::with_capacity(steps.len());
-    for (i, t) in traits.iter().enumerate() {
-        opaque_before.push(last_opaque);
-        if t.kind == StatementKind::Opaque {
-            last_opaque = Some(i);
-        }
-    }
+    let opaque_before = opaque_before(traits);
+    debug_assert_eq!(opaque_before.len(), steps.len());
     let mut seen: Vec<&Expectation> = Vec::new();
     let mut out = Vec::new();
     for (q, &(stmt, step)) in flat.iter().enumerate() {
