@@ -268,3 +268,27 @@ ALTER TABLE "Post" ADD CONSTRAINT "Post_authorId_fkey" FOREIGN KEY ("authorId") 
         }
     }
 }
+
+#[tokio::test]
+async fn primary_key_dropped_and_re_added_in_one_statement() {
+    let setup = r#"CREATE TABLE "Profile" ("id" INTEGER NOT NULL, CONSTRAINT "Profile_pkey" PRIMARY KEY ("id"));"#;
+    let script = r#"ALTER TABLE "Profile" DROP CONSTRAINT "Profile_pkey",
+ALTER COLUMN "id" SET DATA TYPE TEXT,
+ADD CONSTRAINT "Profile_pkey" PRIMARY KEY ("id");
+CREATE TABLE "Team" ("id" TEXT NOT NULL, CONSTRAINT "Team_pkey" PRIMARY KEY ("id"));"#;
+    // The key's index is dropped with the constraint in the same statement, so its re-creation
+    // says nothing about before. The column's old type is not in the script: after the first
+    // statement, "none" also fits (the pipeline reads the old type from earlier migrations).
+    check("pk", setup, script, &[&[0], &[0, 1], &[2]]).await;
+}
+
+#[tokio::test]
+async fn data_only_script_with_a_temporary_table() {
+    let script = r#"SELECT "id" INTO TEMP TABLE "tmp_ids" FROM "User";
+INSERT INTO "Post" ("authorId") SELECT "id" FROM "tmp_ids";
+DROP TABLE "tmp_ids";"#;
+    // The temporary table vanished with the session: nothing tells the prefixes apart, and
+    // nothing is decided (a mark-applied could skip the INSERT).
+    let (_, verdict, applied) = matching_after("tmp", USER, script, 0).await;
+    assert_eq!((verdict, applied), (Verdict::Unknown, None));
+}

@@ -76,6 +76,12 @@ pub fn traits(stmt: &Statement, modelled: bool) -> StatementTraits {
             "set" | "reset" | "lock" | "analyze" | "analyse" | "checkpoint" | "discard"
             | "begin" | "start" | "commit" | "end" | "rollback" | "abort" | "savepoint"
             | "release" => StatementKind::Inert,
+            // `SELECT ... INTO` creates a table.
+            "select" | "with"
+                if words.iter().any(|w| w == "into") && !words.iter().any(|w| w == "insert") =>
+            {
+                StatementKind::Opaque
+            }
             "insert" | "update" | "delete" | "copy" | "merge" | "truncate" | "select" | "with"
             | "values" | "table" | "refresh" | "vacuum" | "cluster" | "reindex" => {
                 StatementKind::Data
@@ -148,6 +154,10 @@ mod tests {
         );
         assert_eq!(
             t("DO $$ BEGIN CREATE TABLE x (); END $$", false).kind,
+            StatementKind::Opaque
+        );
+        assert_eq!(
+            t("SELECT * INTO TEMP TABLE t FROM x", false).kind,
             StatementKind::Opaque
         );
         assert!(t("CREATE INDEX IF NOT EXISTS \"i\" ON \"t\"(\"a\")", true).guarded);

@@ -161,11 +161,13 @@ fn prior_facts(effects: &ScriptEffects, traits: &[StatementTraits]) -> Vec<Prior
         if guarded {
             continue;
         }
-        // Touched before, by an earlier statement, through its table, type or a rename.
+        // Touched before, through its table, type, constraint or a rename (the first naming
+        // step of it then says nothing about the state before the script).
         let touched_earlier = indirect
             .iter()
             .take_while(|&&p| p < q)
-            .filter(|&&p| flat[p].0 < stmt)
+            // (a rename's own steps come first in its statement and name both names.)
+            .filter(|&&p| flat[p].0 < stmt || !matches!(flat[p].1, Step::Rename(_)))
             .any(|&p| touches(flat[p].1, e));
         if touched_earlier {
             continue;
