@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 'use strict';
-// npm run replay -- <migrations dir> [--limit N] [--from N] [--models 6,7] [--logs p3018,adapter]
+// npm run replay -- <migrations dir> [--limit N] [--from N] [--every N] [--models 6,7] [--logs p3018,adapter]
 //                   [--ks mid|all|N] [--diagnose] [--json] [--out raw.json] [--name NAME]
 // npm run replay -- --score raw.json [--json]        (judge a saved run again)
 //
@@ -16,7 +16,7 @@ const { replay, MODELS } = require('./runner');
 const { score } = require('./score');
 const { formatReport, summaryJson } = require('./report');
 
-const USAGE = 'usage: npm run replay -- <migrations dir> [--limit N] [--from N] [--models 6,7] [--logs p3018,adapter] [--ks mid|all|N] [--diagnose] [--json] [--out FILE] [--name NAME]\n       npm run replay -- --score FILE [--json]';
+const USAGE = 'usage: npm run replay -- <migrations dir> [--limit N] [--from N] [--every N] [--models 6,7] [--logs p3018,adapter] [--ks mid|all|N] [--diagnose] [--json] [--out FILE] [--name NAME]\n       npm run replay -- --score FILE [--json]';
 
 function usageError(message) {
   process.stderr.write(`replay: ${message}\n${USAGE}\n`);
@@ -41,6 +41,7 @@ async function main() {
       options: {
         limit: { type: 'string' },
         from: { type: 'string' },
+        every: { type: 'string' },
         models: { type: 'string', default: '6,7' },
         logs: { type: 'string', default: 'p3018,adapter' },
         ks: { type: 'string', default: 'mid' },
@@ -81,6 +82,7 @@ async function main() {
       migrationsDir: dir,
       limit: num(values.limit, 'limit'),
       from: num(values.from, 'from') || 0,
+      every: num(values.every, 'every') || 1,
       models: list(values.models, Object.keys(MODELS), 'model'),
       shapes: list(values.logs, ['p3018', 'adapter'], 'log shape'),
       ks,

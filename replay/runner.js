@@ -2,16 +2,17 @@
 // Replays a real migrations folder, migration by migration, and at each one asks the doctor about
 // failed states whose truth is known because the replay made them.
 //
-// For migration N (the database at state N-1 is `base`, deployed so far by the real engine):
-//   1. clone base (CREATE DATABASE ... TEMPLATE) into `walk`;
-//   2. on walk, run N's statements one at a time (cut by PostgreSQL's own parser), reading the
+// Two databases follow the history: `base`, deployed by the real engine only, and `walk`, where
+// the replay makes the failed states. For migration N (both at state N-1):
+//   1. on walk, run N's statements one at a time (cut by PostgreSQL's own parser), reading the
 //      catalog fingerprint before the first and after each: F[0..n];
-//   3. at the prefixes under test (nothing ran, everything ran, stopped after k), write the
+//   2. at the prefixes under test (nothing ran, everything ran, stopped after k), write the
 //      failed ledger row as the engine would, and run heal dry-run (its diagnosis included), and
-//      diagnose when asked, under each execution model; a `complete` plan is carried out for real
-//      in a clone of that state and its catalog compared with the clean one afterwards;
-//   4. deploy N on base with the real engine (one query like Prisma 6's native engine; when that
-//      cannot run it, statement by statement like Prisma 7's) and check base's fingerprint is F[n].
+//      diagnose when asked, under each execution model; a `complete` or `retry` plan is carried
+//      out for real in a clone of that state, and its catalog compared with the clean one;
+//   3. deploy N on base with the real engine (one query like Prisma 6's native engine; when that
+//      cannot run it, statement by statement like Prisma 7's), check base's fingerprint is F[n],
+//      and let the real engine record N applied on walk (or clone walk again from base).
 // The raw observations go to the result; replay/score.js judges them.
 
 const fs = require('node:fs');
@@ -152,8 +153,18 @@ function verdictOf(f) {
 class Replay {
   constructor(opts) {
     this.opts = opts;
+    this.timings = { clone: 0, fingerprint: 0, statements: 0, doctor: 0, verify: 0, deploy: 0 };
     this.doctor = require('prisma-migrate-doctor');
     this.log = opts.log || (() => {});
+  }
+
+  async timed(phase, fn) {
+    const t0 = Date.now();
+    try {
+      return await fn();
+    } finally {
+      this.timings[phase] += Date.now() - t0;
+    }
   }
 
   async run() {
@@ -167,7 +178,7 @@ class Replay {
       migrationsDir: history.dir,
       startedAt: new Date().toISOString(),
       serverVersion: (await cluster.admin.query('SHOW server_version')).rows[0].server_version,
-      options: { limit: limit ?? null, from, models: this.opts.models, shapes: this.opts.shapes, ks: this.opts.ks, diagnose: !!this.opts.diagnose },
+      options: { limit: limit ?? null, from, every: this.opts.every || 1, models: this.opts.models, shapes: this.opts.shapes, ks: this.opts.ks, diagnose: !!this.opts.diagnose },
       total: history.migrations.length,
       skippedFolders: history.skippedFolders,
       migrations: [],
@@ -185,13 +196,21 @@ class Replay {
         await engine.close();
       }
       const end = limit ? Math.min(history.migrations.length, from + limit) : history.migrations.length;
+      // the walk database follows base: at each migration it is at the same state as base
+      this.walk = null;
       for (let i = 0; i < end; i++) {
         const m = history.migrations[i];
         project.add(m);
-        const evaluate = i >= from;
+        const evaluate = i >= from && (i - from) % (this.opts.every || 1) === 0;
         const t0 = Date.now();
-        const record = evaluate ? await this.evaluate(base, m, i) : { index: i, name: m.name, evaluated: false };
-        record.deploy = await this.deploy(base, m, record);
+        let record;
+        if (evaluate) {
+          await this.syncWalk(base);
+          record = await this.evaluate(m, i);
+        } else {
+          record = { index: i, name: m.name, evaluated: false };
+        }
+        record.deploy = await this.timed('deploy', () => this.deploy(base, m, record));
         if (record.fingerprints && record.deploy.ok) {
           const c = await cluster.connect(base);
           try {
@@ -205,6 +224,7 @@ class Replay {
           }
           this.checkCompletes(record);
         }
+        await this.advanceWalk(m, record, evaluate);
         delete record.walkEnd;
         record.ms = Date.now() - t0;
         result.migrations.push(record);
@@ -212,6 +232,7 @@ class Replay {
       }
     } finally {
       result.finishedAt = new Date().toISOString();
+      result.timings = this.timings;
       await cluster.close();
       fs.rmSync(workRoot, { recursive: true, force: true });
     }
@@ -219,8 +240,47 @@ class Replay {
   }
 
   /** Walks migration N's statements on a clone of base, testing the doctor at the chosen prefixes. */
-  async evaluate(base, m, index) {
+  /** A walk database at base's state: kept from the last migration, or a new clone of base. */
+  async syncWalk(base) {
     const { cluster } = this;
+    if (this.walk && this.walkInSync) return;
+    if (process.env.PMD_REPLAY_DEBUG) process.stderr.write(`walk: cloned again from base\n`);
+    if (this.walk) await cluster.drop(this.walk);
+    this.walk = cluster.name('walk');
+    await this.timed('clone', () => cluster.create(this.walk, base));
+    this.walkInSync = true;
+  }
+
+  /**
+   * After base got migration N: the walk catches up. An evaluated walk ran N's statements itself
+   * (checked equal to base): the real engine records N applied there (resolve --applied); a
+   * migration not evaluated is deployed there by the real engine, as on base.
+   */
+  async advanceWalk(m, record, evaluated) {
+    if (!this.walk || !this.walkInSync) return;
+    if (evaluated && record.fingerprints) {
+      if (!record.walkMatchesClean) {
+        this.walkInSync = false;
+        return;
+      }
+      const engine = await PrismaEngine.open({ url: this.cluster.url(this.walk), mode: 'native' });
+      try {
+        await engine.markMigrationApplied(this.project.migrationsDir, m.name);
+      } catch (e) {
+        if (process.env.PMD_REPLAY_DEBUG) process.stderr.write(`walk: resolve --applied ${m.name} failed: ${e.message}\n`);
+        this.walkInSync = false;
+      } finally {
+        await engine.close();
+      }
+      return;
+    }
+    const r = await this.timed('deploy', () => this.deploy(this.walk, m, null));
+    if (!r.ok) this.walkInSync = false;
+  }
+
+  async evaluate(m, index) {
+    const { cluster } = this;
+    const walk = this.walk;
     const split = splitScript(m.script);
     const record = { index, name: m.name, evaluated: true };
     if (!split.ok) {
@@ -242,22 +302,22 @@ class Replay {
     record.tests = [];
     record.fingerprints = [];
     record.steps = [];
-    const walk = cluster.name('walk');
-    await cluster.create(walk, base);
+    // the walk is at another state than base's until advanceWalk
+    this.verified = new Map();
     let client = await cluster.connect(walk);
     let previous = null;
     try {
       for (let k = 0; k <= n; k++) {
-        const fp = await readFingerprint(client);
+        const fp = await this.timed('fingerprint', () => readFingerprint(client));
         record.fingerprints.push(fp.hash.slice(0, 12));
         if (previous) record.steps.push(previous.hash === fp.hash ? '' : describeDiff(diffFingerprints(previous, fp)));
         previous = fp;
         if (testAt.includes(k)) {
-          client = await this.testState({ walk, client, m, record, statements, k });
+          client = await this.timed('doctor', () => this.testState({ walk, client, m, record, statements, k }));
         }
         if (k < n) {
           try {
-            await client.query(statements[k].sql);
+            await this.timed('statements', () => client.query(statements[k].sql));
           } catch (e) {
             record.skipped = `statement ${k} fails when run on this server: ${e.code || ''} ${e.message}`;
             record.brokenAt = k;
@@ -268,7 +328,6 @@ class Replay {
       record.walkEnd = previous;
     } finally {
       await client.end().catch(() => {});
-      await cluster.drop(walk);
     }
     if (record.skipped) {
       delete record.tests;
@@ -322,8 +381,23 @@ class Replay {
               return r.ok ? r.statements.map((s) => s.shape) : null;
             });
             // carry it out for real in a clone of this very state; the clean catalog is compared
-            // once the base has the migration deployed (checkCompletes)
-            client = await this.verifyComplete({ walk, client, m, opts, test, statements, k });
+            // once the base has the migration deployed (checkCompletes). The same plan at the
+            // same state (another model or log shape) is carried out once.
+            const key = `complete|${k}|${test.plan.run.join('\u0000')}`;
+            if (this.verified.has(key)) test.complete = this.verified.get(key);
+            else {
+              client = await this.timed('verify', () => this.verifyComplete({ walk, client, m, opts, test, statements, k }));
+              this.verified.set(key, test.complete);
+            }
+          }
+          if (test.plan && test.plan.kind === 'retry' && k > 0) {
+            // a retry re-runs the whole script on this state: do it for real in a clone
+            const key = `retry|${k}|${MODELS[model].prefixes}`;
+            if (this.verified.has(key)) test.retry = this.verified.get(key);
+            else {
+              client = await this.timed('verify', () => this.verifyRetry({ walk, client, m, opts, test, statements, k, model }));
+              this.verified.set(key, test.retry);
+            }
           }
           record.tests.push(test);
         }
@@ -369,15 +443,63 @@ class Replay {
     return next;
   }
 
-  /** After the clean deploy: each complete carried out must have left the clean catalog. */
+  /**
+   * Carries out a retry for real in a clone of the walk at its current state: heal with allow
+   * ['retry'] marks the row rolled back, then the real engine deploys the script again, as the
+   * model runs it (one query for Prisma 6, statement by statement for Prisma 7).
+   */
+  async verifyRetry({ walk, client, m, opts, test, statements, k, model }) {
+    const { cluster, project } = this;
+    await client.end().catch(() => {});
+    const clone = cluster.name('retry');
+    const check = {};
+    try {
+      await cluster.create(clone, walk);
+      const url = cluster.url(clone);
+      const outcome = await this.doctor.heal({ ...opts, url, allow: ['retry'] });
+      const decision = (outcome.decisions || []).find((d) => d.migration === m.name);
+      check.resolved = !!(decision && decision.resolved);
+      if (check.resolved) {
+        const engine = await PrismaEngine.open({ url, mode: MODELS[model].prefixes === 'transaction' ? 'native' : 'statements', splitScript: splitTexts });
+        try {
+          await engine.applyMigrations(project.migrationsDir);
+          check.deployOk = true;
+        } catch (e) {
+          check.deployOk = false;
+          check.deployError = short(e.message, 200);
+        } finally {
+          await engine.close();
+        }
+      }
+      const c = await cluster.connect(clone);
+      try {
+        const fp = await readFingerprint(c);
+        check.hash = fp.hash.slice(0, 12);
+        check.entries = fp.entries;
+      } finally {
+        await c.end().catch(() => {});
+      }
+    } catch (e) {
+      check.error = `${e.code || ''} ${e.message}`.trim();
+    } finally {
+      await cluster.drop(clone).catch(() => {});
+    }
+    test.retry = check;
+    const next = await cluster.connect(walk);
+    for (const s of statements.slice(0, k)) if (s.kind === 'VariableSetStmt') await next.query(s.sql).catch(() => {});
+    return next;
+  }
+
+  /** After the clean deploy: each complete or retry carried out must have left the clean catalog. */
   checkCompletes(record) {
     if (!record.tests) return;
     for (const t of record.tests) {
-      const c = t.complete;
-      if (!c || !c.entries) continue;
-      c.matchesClean = c.hash === record.cleanHash;
-      if (!c.matchesClean && this.cleanEntries) c.diff = describeDiff(diffFingerprints({ entries: this.cleanEntries }, { entries: c.entries }), 5);
-      delete c.entries;
+      for (const c of [t.complete, t.retry]) {
+        if (!c || !c.entries || c.matchesClean !== undefined) continue;
+        c.matchesClean = c.hash === record.cleanHash;
+        if (!c.matchesClean && this.cleanEntries) c.diff = describeDiff(diffFingerprints({ entries: this.cleanEntries }, { entries: c.entries }), 5);
+        delete c.entries;
+      }
     }
   }
 
@@ -438,8 +560,10 @@ class Replay {
     } finally {
       await engine.close();
     }
-    record.skipped = record.skipped || `the engine cannot deploy it on this server: ${nativeError}`;
-    delete record.tests;
+    if (record) {
+      record.skipped = record.skipped || `the engine cannot deploy it on this server: ${nativeError}`;
+      delete record.tests;
+    }
     return { ok: false, mode: 'by-hand', nativeError, failures: failures.slice(0, 5) };
   }
 }

@@ -143,8 +143,16 @@ function judgePlan(facts, test) {
   const { n, effective, st } = facts;
   const k = test.k;
   if (plan.kind === 'retry') {
+    // a data statement that already ran runs again; a catalog change that already ran is safe to
+    // run again only if the real retry (replay/runner.js verifyRetry) reached the clean catalog
+    for (let i = 0; i < k; i++) if (st[i].data) return { kind: 'unsafe-retry', why: `statement ${i} already ran and changes data: the retry runs it again`, statement: i };
     const i = firstEffective(facts, 0, k);
-    return i === null ? null : { kind: 'unsafe-retry', why: `statement ${i} already ran and changed ${st[i].data ? 'data (possibly)' : 'the catalog'}`, statement: i };
+    if (i === null) return null;
+    const r = test.retry || {};
+    if (r.error) return { kind: 'retry-error', why: r.error, statement: null };
+    if (r.resolved && r.deployOk && r.matchesClean) return null;
+    const how = r.deployOk === false ? `deploying it again fails: ${r.deployError || ''}` : r.matchesClean === false ? `deploying it again leaves another catalog than a clean deploy: ${r.diff || ''}` : 'it was not carried out';
+    return { kind: 'unsafe-retry', why: `statement ${i} already ran; ${how}`, statement: i };
   }
   if (plan.kind === 'mark-applied') {
     const i = firstEffective(facts, k, n);
@@ -217,7 +225,7 @@ function score(result) {
       const p = judgePlan(facts, test);
       if (test.plan && test.plan.resolved && test.plan.kind !== 'none') b.acted[test.plan.kind] = (b.acted[test.plan.kind] || 0) + 1;
       if (p) {
-        if (p.kind === 'complete-error') b.completeErrors += 1;
+        if (p.kind === 'complete-error' || p.kind === 'retry-error') b.completeErrors += 1;
         else {
           b.unsafe += 1;
           if (p.kind === 'unsafe-retry') b.unsafeRetry += 1;

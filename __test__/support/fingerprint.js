@@ -107,9 +107,10 @@ SELECT 'sequence', r.qname,
 UNION ALL
 SELECT 'comment', o.type || ' ' || o.identity, d.description
   FROM pg_description d, LATERAL pg_identify_object(d.classoid, d.objoid, d.objsubid) o
- WHERE (o.schema IS NOT NULL AND o.schema IN (SELECT nspname FROM ns)
-        AND NOT (o.type = 'table' AND o.identity LIKE '%._prisma_migrations'))
-    OR (o.type = 'schema' AND o.identity IN (SELECT quote_ident(nspname) FROM ns))
+ WHERE (d.objoid >= 16384 OR d.classoid = 'pg_namespace'::regclass) -- FirstNormalObjectId: system comments left out
+   AND ((o.schema IS NOT NULL AND o.schema IN (SELECT nspname FROM ns)
+         AND NOT (o.type = 'table' AND o.identity LIKE '%._prisma_migrations'))
+        OR (o.type = 'schema' AND o.identity IN (SELECT quote_ident(nspname) FROM ns)))
 UNION ALL
 SELECT 'extension', quote_ident(x.extname), 'schema=' || xn.nspname || ' version=' || x.extversion
   FROM pg_extension x JOIN pg_namespace xn ON xn.oid = x.extnamespace WHERE x.extname <> 'plpgsql'
