@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 'use strict';
 // npm run replay -- <migrations dir> [--limit N] [--from N] [--every N] [--models 6,7] [--logs p3018,adapter]
-//                   [--ks mid|all|N] [--diagnose] [--json] [--out raw.json] [--name NAME]
+//                   [--ks mid|all|N] [--heal-only] [--json] [--out raw.json] [--name NAME]
 // npm run replay -- --score raw.json [--json]        (judge a saved run again)
+// npm run replay -- --summary DIR                     (Markdown over every DIR/*.raw.json)
 //
 // Deploys the migrations with the real engine on an embedded PostgreSQL (or the server of
 // PMD_TEST_DATABASE_URL), leaves each migration failed in states the replay knows the truth of,
@@ -16,7 +17,7 @@ const { replay, MODELS } = require('./runner');
 const { score } = require('./score');
 const { formatReport, summaryJson } = require('./report');
 
-const USAGE = 'usage: npm run replay -- <migrations dir> [--limit N] [--from N] [--every N] [--models 6,7] [--logs p3018,adapter] [--ks mid|all|N] [--diagnose] [--json] [--out FILE] [--name NAME]\n       npm run replay -- --score FILE [--json]';
+const USAGE = 'usage: npm run replay -- <migrations dir> [--limit N] [--from N] [--every N] [--models 6,7] [--logs p3018,adapter] [--ks mid|all|N] [--heal-only] [--json] [--out FILE] [--name NAME]\n       npm run replay -- --score FILE [--json]\n       npm run replay -- --summary DIR';
 
 function usageError(message) {
   process.stderr.write(`replay: ${message}\n${USAGE}\n`);
@@ -45,11 +46,12 @@ async function main() {
         models: { type: 'string', default: '6,7' },
         logs: { type: 'string', default: 'p3018,adapter' },
         ks: { type: 'string', default: 'mid' },
-        diagnose: { type: 'boolean', default: false },
+        'heal-only': { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
         out: { type: 'string' },
         name: { type: 'string' },
         score: { type: 'string' },
+        summary: { type: 'string' },
         quiet: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -60,6 +62,11 @@ async function main() {
   const { values, positionals } = parsed;
   if (values.help) {
     process.stdout.write(USAGE + '\n');
+    return 0;
+  }
+  if (values.summary) {
+    const { summarize, loadResults } = require('./summary');
+    process.stdout.write(summarize(loadResults(values.summary)));
     return 0;
   }
   let result;
@@ -86,7 +93,7 @@ async function main() {
       models: list(values.models, Object.keys(MODELS), 'model'),
       shapes: list(values.logs, ['p3018', 'adapter'], 'log shape'),
       ks,
-      diagnose: values.diagnose,
+      healOnly: values['heal-only'],
       log: values.quiet
         ? undefined
         : (r) => {

@@ -7,8 +7,8 @@
 //   1. on walk, run N's statements one at a time (cut by PostgreSQL's own parser), reading the
 //      catalog fingerprint before the first and after each: F[0..n];
 //   2. at the prefixes under test (nothing ran, everything ran, stopped after k), write the
-//      failed ledger row as the engine would, and run heal dry-run (its diagnosis included), and
-//      diagnose when asked, under each execution model; a `complete` or `retry` plan is carried
+//      failed ledger row as the engine would, and run diagnose and heal dry-run under each
+//      execution model (the Prisma version given); a `complete` or `retry` plan is carried
 //      out for real in a clone of that state, and its catalog compared with the clean one;
 //   3. deploy N on base with the real engine (one query like Prisma 6's native engine; when that
 //      cannot run it, statement by statement like Prisma 7's), check base's fingerprint is F[n],
@@ -178,7 +178,7 @@ class Replay {
       migrationsDir: history.dir,
       startedAt: new Date().toISOString(),
       serverVersion: (await cluster.admin.query('SHOW server_version')).rows[0].server_version,
-      options: { limit: limit ?? null, from, every: this.opts.every || 1, models: this.opts.models, shapes: this.opts.shapes, ks: this.opts.ks, diagnose: !!this.opts.diagnose },
+      options: { limit: limit ?? null, from, every: this.opts.every || 1, models: this.opts.models, shapes: this.opts.shapes, ks: this.opts.ks, healOnly: !!this.opts.healOnly },
       total: history.migrations.length,
       skippedFolders: history.skippedFolders,
       migrations: [],
@@ -354,9 +354,16 @@ class Replay {
           const test = { k, n, shape, model };
           const t0 = Date.now();
           try {
+            // what diagnose says (the verdict judged), then what heal would do (the plan judged);
+            // heal re-diagnoses under the lock: its verdict must be the same
+            const diagnosis = this.opts.healOnly ? null : await this.doctor.diagnose(opts);
             const outcome = await this.doctor.heal({ ...opts, dryRun: true, allow: HEAL_ALLOW });
-            const f = pickFailed(outcome.diagnosis, m.name);
+            const healed = pickFailed(outcome.diagnosis, m.name);
+            const f = diagnosis ? pickFailed(diagnosis, m.name) : healed;
             Object.assign(test, verdictOf(f) || { verdict: null });
+            if (diagnosis && healed && (healed.verdict !== test.verdict || (healed.appliedStatements ?? null) !== (test.appliedStatements ?? null))) {
+              test.healVerdict = { verdict: healed.verdict, appliedStatements: healed.appliedStatements };
+            }
             if (f && !record.doctorSplit) record.doctorSplit = doctorSplitMap(f.statements || []);
             const decision = (outcome.decisions || []).find((d) => d.migration === m.name);
             test.plan = {
@@ -366,11 +373,6 @@ class Replay {
               reason: decision ? short(decision.reason || '', 300) : '',
               run: decision ? (decision.changes || []).filter((c) => c.kind === 'run-statement').map((c) => c.sql || '') : [],
             };
-            if (this.opts.diagnose) {
-              const d = await this.doctor.diagnose(opts);
-              const fd = pickFailed(d, m.name);
-              test.diagnose = fd ? { verdict: fd.verdict, appliedStatements: fd.appliedStatements, action: fd.action } : null;
-            }
           } catch (e) {
             test.error = `${e.code || ''} ${e.message}`.trim();
           }

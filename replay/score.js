@@ -187,7 +187,7 @@ function score(result) {
   const notes = { skipped: [], walkMismatch: [], deployModes: {} };
   const bucket = (model, shape) => {
     const key = `${model}${shape === 'p3018' ? '' : `/${shape}`}`;
-    if (!byModel[key]) byModel[key] = { tests: 0, right: 0, wrong: 0, miss: 0, undecidableUnknown: 0, decidable: 0, error: 0, unsafe: 0, unsafeRetry: 0, unsafeMarkApplied: 0, unsafeComplete: 0, completeErrors: 0, acted: { retry: 0, 'mark-applied': 0, complete: 0 }, rangeExact: 0, rangeGiven: 0 };
+    if (!byModel[key]) byModel[key] = { tests: 0, right: 0, wrong: 0, miss: 0, undecidableUnknown: 0, decidable: 0, error: 0, unsafe: 0, unsafeRetry: 0, unsafeMarkApplied: 0, unsafeComplete: 0, completeErrors: 0, acted: { retry: 0, 'mark-applied': 0, complete: 0 }, rangeExact: 0, rangeGiven: 0, healDisagrees: 0 };
     return byModel[key];
   };
   for (const record of result.migrations) {
@@ -201,6 +201,7 @@ function score(result) {
       const b = bucket(test.model, test.shape);
       b.tests += 1;
       const v = judgeVerdict(facts, record, test);
+      if (test.healVerdict) b.healDisagrees += 1;
       if (v.decidable) b.decidable += 1;
       if (v.outcome === 'right' && test.verdict === 'unknown') b.undecidableUnknown += 1;
       b[v.outcome] += 1;
