@@ -35,7 +35,19 @@ function migrationFacts(record) {
   const F = record.fingerprints;
   const st = record.statements;
   const n = st.length;
-  const changes = (i) => F[i] !== F[i + 1];
+  // inside the script's own transaction block no fingerprint is read (null): a statement there
+  // changes something when the block as a whole does
+  const before = (i) => {
+    let j = i;
+    while (j > 0 && F[j] === null) j -= 1;
+    return F[j];
+  };
+  const after = (i) => {
+    let j = i;
+    while (j < F.length - 1 && F[j] === null) j += 1;
+    return F[j];
+  };
+  const changes = (i) => before(i) !== after(i + 1);
   const effective = (i) => st[i].data || changes(i);
   const dataBetween = (a, b) => {
     for (let i = Math.min(a, b); i < Math.max(a, b); i++) if (st[i].data) return true;

@@ -134,6 +134,24 @@ const OPENS = new Set(['TRANS_STMT_BEGIN', 'TRANS_STMT_START']);
 const CLOSES = new Set(['TRANS_STMT_COMMIT', 'TRANS_STMT_ROLLBACK', 'TRANS_STMT_COMMIT_PREPARED', 'TRANS_STMT_PREPARE']);
 
 /**
+ * For each prefix k (0..n): whether the script's own transaction block is open after statements
+ * 0..k-1 ran one by one (a BEGIN without its COMMIT yet).
+ */
+function openBlocks(statements) {
+  const out = [];
+  let open = false;
+  for (let k = 0; k <= statements.length; k++) {
+    out.push(open);
+    if (k < statements.length) {
+      const t = statements[k].transaction;
+      if (t && OPENS.has(t)) open = true;
+      else if (t && CLOSES.has(t)) open = false;
+    }
+  }
+  return out;
+}
+
+/**
  * The prefixes k (statements 0..k-1 committed) a failure can leave, per execution model.
  *  - 'statements' (Prisma 7 native connector, driver adapters): each statement is its own
  *    autocommit transaction, except inside the script's own BEGIN ... COMMIT, whose statements
@@ -147,15 +165,9 @@ function possiblePrefixes(statements, model) {
   const n = statements.length;
   const out = new Set([0, n]);
   if (model === 'statements') {
-    let open = false;
-    for (let k = 0; k <= n; k++) {
+    openBlocks(statements).forEach((open, k) => {
       if (!open) out.add(k);
-      if (k < n) {
-        const t = statements[k].transaction;
-        if (t && OPENS.has(t)) open = true;
-        else if (t && CLOSES.has(t)) open = false;
-      }
-    }
+    });
   } else {
     statements.forEach((s, i) => {
       if (s.transaction === 'TRANS_STMT_COMMIT') out.add(i + 1);
@@ -164,4 +176,4 @@ function possiblePrefixes(statements, model) {
   return [...out].sort((a, b) => a - b);
 }
 
-module.exports = { statementTag, loadSplitter, splitScript, splitTexts, countStatements, shapesOf, possiblePrefixes };
+module.exports = { statementTag, loadSplitter, splitScript, splitTexts, countStatements, shapesOf, possiblePrefixes, openBlocks };
