@@ -75,6 +75,11 @@ function formatReport(result, scored, { maxPerGroup = 5 } = {}) {
     out.push(`Statement-by-statement run differs from the engine's deploy (${scored.notes.walkMismatch.length}):`);
     for (const s of scored.notes.walkMismatch.slice(0, 10)) out.push(`  ${s.migration}: ${s.diff}`);
   }
+  const disagreements = Object.entries(scored.byModel).filter(([, b]) => b.healDisagrees > 0);
+  if (disagreements.length) {
+    out.push('');
+    out.push(`heal's own diagnosis disagrees with diagnose: ${disagreements.map(([k, b]) => `${modelLabel(k)} ${b.healDisagrees}`).join(', ')}`);
+  }
   out.push('');
   out.push(`Deploys: ${Object.entries(scored.notes.deployModes).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   return out.join('\n') + '\n';

@@ -152,7 +152,7 @@ function judgeVerdict(facts, record, test) {
 function judgePlan(facts, test) {
   const plan = test.plan;
   if (!plan || plan.kind === 'none') return null;
-  const { n, effective, st } = facts;
+  const { n, st } = facts;
   const k = test.k;
   if (plan.kind === 'retry') {
     // a data statement that already ran runs again; a catalog change that already ran is safe to
@@ -171,22 +171,26 @@ function judgePlan(facts, test) {
     return i === null ? null : { kind: 'unsafe-mark-applied', why: `statement ${i} did not run and ${st[i].data ? 'changes data' : 'changes the catalog'}`, statement: i };
   }
   if (plan.kind === 'complete') {
+    // judged by what carrying it out for real did (replay/runner.js verifyComplete): heal runs
+    // the statements and checks the catalog in one transaction, rolling back when it is wrong
     const c = test.complete || {};
+    if (c.error) return { kind: 'complete-rolled-back', why: c.error, statement: null };
+    if (!c.resolved) return null;
+    if (c.matchesClean === false) return { kind: 'unsafe-complete', why: `the catalog after it differs from a clean deploy: ${c.diff || ''}`, statement: null };
+    // the catalog cannot show data: a data statement run twice or skipped is unsafe too
     const planned = (plan.shapes || []).flat();
-    if ((plan.shapes || []).some((s) => s === null)) return { kind: 'unsafe-complete', why: 'a planned statement is not valid SQL for PostgreSQL', statement: k < n ? k : null };
+    if ((plan.shapes || []).some((x) => x === null)) return { kind: 'unsafe-complete', why: 'a statement it ran is not valid SQL for PostgreSQL', statement: k < n ? k : null };
     const shapes = facts.shapes;
     const count = (arr, x) => arr.reduce((acc, y) => acc + (y === x ? 1 : 0), 0);
     const remaining = shapes.slice(k);
     for (let i = 0; i < k; i++) {
-      if (effective(i) && count(planned, shapes[i]) > count(remaining, shapes[i])) {
-        return { kind: 'unsafe-complete', why: `it runs statement ${i} again, which already ran`, statement: i };
+      if (st[i].data && count(planned, shapes[i]) > count(remaining, shapes[i])) {
+        return { kind: 'unsafe-complete', why: `it ran data statement ${i} again, which had already run`, statement: i };
       }
     }
     for (let i = k; i < n; i++) {
-      if (effective(i) && !planned.includes(shapes[i])) return { kind: 'unsafe-complete', why: `it skips statement ${i}`, statement: i };
+      if (st[i].data && !planned.includes(shapes[i])) return { kind: 'unsafe-complete', why: `it skipped data statement ${i}, which had not run`, statement: i };
     }
-    if (c.error) return { kind: 'complete-error', why: c.error, statement: null };
-    if (c.resolved && c.matchesClean === false) return { kind: 'unsafe-complete', why: `the catalog after it differs from a clean deploy: ${c.diff || ''}`, statement: null };
     return null;
   }
   return null;
@@ -238,7 +242,7 @@ function score(result) {
       const p = judgePlan(facts, test);
       if (test.plan && test.plan.resolved && test.plan.kind !== 'none') b.acted[test.plan.kind] = (b.acted[test.plan.kind] || 0) + 1;
       if (p) {
-        if (p.kind === 'complete-error' || p.kind === 'retry-error') b.completeErrors += 1;
+        if (p.kind === 'complete-rolled-back' || p.kind === 'retry-error') b.completeErrors += 1;
         else {
           b.unsafe += 1;
           if (p.kind === 'unsafe-retry') b.unsafeRetry += 1;
