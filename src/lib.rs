@@ -10,6 +10,7 @@ pub mod connection;
 pub mod diagnose;
 pub mod error;
 pub mod evidence;
+pub mod execution;
 pub mod ledger;
 pub mod local;
 pub mod project;

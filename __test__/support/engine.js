@@ -97,6 +97,9 @@ let instanceCounter = 0;
 let lastPanic = null;
 
 function wasmPath() {
+  // PMD_SCHEMA_ENGINE_WASM: another build of the same engine (the prisma CLI package ships its own,
+  // build/schema_engine_bg.wasm; the glue of @prisma/schema-engine-wasm loads it as well).
+  if (process.env.PMD_SCHEMA_ENGINE_WASM) return process.env.PMD_SCHEMA_ENGINE_WASM;
   // "." is exported with a "require" condition: resolves to schema_engine.js next to the .wasm
   return path.join(path.dirname(require.resolve('@prisma/schema-engine-wasm')), 'schema_engine_bg.wasm');
 }
@@ -292,9 +295,11 @@ class PrismaEngine {
    * @param {{ url: string, mode?: 'native' | 'split' | 'statements', schema?: string,
    *   splitScript?: (script: string) => string[] }} opts
    *   url: Prisma-style postgresql URL (?schema=NAME honoured); schema: schema.prisma text
-   *   (default: a bare postgresql datasource); splitScript: the splitter of mode 'statements'.
+   *   (default: a bare postgresql datasource); datamodels: [[path, text], ...] passed to the engine
+   *   as they are (what the CLI's --datamodels files hold), instead of `schema`; splitScript: the
+   *   splitter of mode 'statements'.
    */
-  static async open({ url, mode = 'native', schema, splitScript } = {}) {
+  static async open({ url, mode = 'native', schema, datamodels, splitScript } = {}) {
     if (!url) throw new Error('PrismaEngine.open: url is required');
     if (mode !== 'native' && mode !== 'split' && mode !== 'statements') throw new Error(`PrismaEngine.open: unknown mode ${mode}`);
     if (mode === 'statements' && typeof splitScript !== 'function') throw new Error('PrismaEngine.open: mode statements needs splitScript');
@@ -313,7 +318,7 @@ class PrismaEngine {
     const schemaText = schema ? withDatasource(schema) : DEFAULT_SCHEMA_TEXT;
     let engine;
     try {
-      engine = await bg.SchemaEngine.new({ datamodels: [['schema.prisma', schemaText]] }, logFn, bound);
+      engine = await bg.SchemaEngine.new({ datamodels: datamodels || [['schema.prisma', schemaText]] }, logFn, bound);
     } catch (e) {
       await pool.end().catch(() => {});
       if (isWasmPanic(e)) runtime = null;
@@ -354,6 +359,12 @@ class PrismaEngine {
       }
       throw new PrismaEngineError(e, command);
     }
+  }
+
+  /** Any engine method with the params as the CLI sends them over JSON-RPC (the engine stand-in). */
+  call(method, params) {
+    if (typeof this._engine[method] !== 'function') throw new Error(`PrismaEngine: the engine has no method ${method}`);
+    return this._run(method, params);
   }
 
   /** `migrate deploy`. Resolves { appliedMigrationNames }. */
