@@ -64,6 +64,16 @@ function migrationFacts(record) {
   return { F, st, n, changes, effective, dataBetween, interchangeable, toOurs, map };
 }
 
+// Statements that say they may do nothing (IF [NOT] EXISTS, OR REPLACE): where one of them left
+// the catalog as it is, the live catalog alone cannot tell "it ran" from "the object was already
+// so before the script". A wrong verdict that differs from the truth only by such statements is
+// marked, so the figures show which wrong verdicts come from that ambiguity.
+const IDEMPOTENT_FLAGS = /"(if_not_exists|missing_ok|replace|skipIfNewValExists)":true/;
+
+function isIdempotent(shape) {
+  return typeof shape === 'string' && IDEMPOTENT_FLAGS.test(shape);
+}
+
 function firstEffective(facts, from, to) {
   for (let i = from; i < to; i++) if (facts.effective(i)) return i;
   return null;
@@ -89,7 +99,7 @@ function involvedStatement(facts, test, claimed) {
     const e = effects[j];
     if (e === 'conflicting') return i;
     if (facts.changes(i) && ((e === 'present' && !ran) || (e === 'absent' && ran))) return i;
-    if (e === 'unverifiable' && unverifiable === null && facts.effective(i)) unverifiable = i;
+    if (e === 'unverifiable' && unverifiable === null && facts.effective(i) && !facts.st[i].session) unverifiable = i;
   }
   if (unverifiable !== null) return unverifiable;
   if (k < n) return k;
@@ -228,9 +238,18 @@ function score(result) {
       const base = { migration: record.name, k: test.k, n: facts.n, state: stateName(test.k, facts.n), model: test.model, shape: test.shape };
       if (v.outcome === 'wrong' || v.outcome === 'miss' || v.outcome === 'error') {
         const i = v.outcome === 'error' ? null : involvedStatement(facts, test, v.claimed);
+        let idempotentOnly = false;
+        if (v.claimed !== null && v.claimed !== undefined && v.claimed !== test.k) {
+          idempotentOnly = true;
+          for (let j = Math.min(v.claimed, test.k); j < Math.max(v.claimed, test.k); j++) {
+            if (facts.effective(j) && !isIdempotent(facts.shapes[j])) idempotentOnly = false;
+          }
+        }
+        if (idempotentOnly) b.wrongIdempotent = (b.wrongIdempotent || 0) + 1;
         misses.push({
           ...base,
           category: v.outcome,
+          idempotentOnly,
           expected: v.expected,
           got: v.got,
           classOf: v.classOf,
@@ -268,7 +287,7 @@ function score(result) {
 function groupMisses(misses) {
   const groups = new Map();
   for (const m of misses) {
-    const key = `${m.category} @ ${m.statement ? m.statement.tag : '-'}`;
+    const key = `${m.category} @ ${m.statement ? m.statement.tag : '-'}${m.idempotentOnly ? ' (only IF [NOT] EXISTS / OR REPLACE statements between truth and claim)' : ''}`;
     if (!groups.has(key)) groups.set(key, []);
     groups.get(key).push(m);
   }
