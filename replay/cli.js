@@ -124,7 +124,8 @@ function guessName(dir) {
 }
 
 main().then(
-  (code) => process.exit(code),
+  // exit once stdout is flushed (a pipe takes a long report in several writes)
+  (code) => process.stdout.write('', () => process.exit(code)),
   (e) => {
     process.stderr.write(`replay: ${(e && e.stack) || e}\n`);
     process.exit(e && e.code === 'E_CONFIG' ? 2 : 1);

@@ -70,6 +70,11 @@ function migrationFacts(record) {
 // marked, so the figures show which wrong verdicts come from that ambiguity.
 const IDEMPOTENT_FLAGS = /"(if_not_exists|missing_ok|replace|skipIfNewValExists)":true/;
 
+// shapes saved by an older replay may still hold list positions
+function normalizeShape(shape) {
+  return typeof shape === 'string' ? shape.replace(/,?"list_(start|end)":-?\d+/g, '') : shape;
+}
+
 function isIdempotent(shape) {
   return typeof shape === 'string' && IDEMPOTENT_FLAGS.test(shape);
 }
@@ -188,9 +193,9 @@ function judgePlan(facts, test) {
     if (!c.resolved) return null;
     if (c.matchesClean === false) return { kind: 'unsafe-complete', why: `the catalog after it differs from a clean deploy: ${c.diff || ''}`, statement: null };
     // the catalog cannot show data: a data statement run twice or skipped is unsafe too
-    const planned = (plan.shapes || []).flat();
+    const planned = (plan.shapes || []).flat().map(normalizeShape);
     if ((plan.shapes || []).some((x) => x === null)) return { kind: 'unsafe-complete', why: 'a statement it ran is not valid SQL for PostgreSQL', statement: k < n ? k : null };
-    const shapes = facts.shapes;
+    const shapes = facts.shapes.map(normalizeShape);
     const count = (arr, x) => arr.reduce((acc, y) => acc + (y === x ? 1 : 0), 0);
     const remaining = shapes.slice(k);
     for (let i = 0; i < k; i++) {

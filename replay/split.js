@@ -21,11 +21,14 @@ const SESSION_KINDS = new Set(['VariableSetStmt', 'VariableShowStmt', 'LockStmt'
 // skipping one, can change data.
 const DATA_KINDS = new Set(['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt', 'DoStmt', 'CallStmt', 'CopyStmt', 'SelectStmt', 'ExecuteStmt', 'RefreshMatViewStmt', 'CreateTableAsStmt']);
 
+// the parse tree's byte positions: the same statement elsewhere in a file has other ones
+const POSITION_KEYS = new Set(['location', 'stmt_location', 'stmt_len', 'list_start', 'list_end']);
+
 function stripLocations(node) {
   if (Array.isArray(node)) return node.map(stripLocations);
   if (node && typeof node === 'object') {
     const out = {};
-    for (const [k, v] of Object.entries(node)) if (k !== 'location' && k !== 'stmt_location' && k !== 'stmt_len') out[k] = stripLocations(v);
+    for (const [k, v] of Object.entries(node)) if (!POSITION_KEYS.has(k)) out[k] = stripLocations(v);
     return out;
   }
   return node;
