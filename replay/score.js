@@ -72,7 +72,7 @@ const IDEMPOTENT_FLAGS = /"(if_not_exists|missing_ok|replace|skipIfNewValExists)
 
 // shapes saved by an older replay may still hold list positions
 function normalizeShape(shape) {
-  return typeof shape === 'string' ? shape.replace(/,?"list_(start|end)":-?\d+/g, '') : shape;
+  return typeof shape === 'string' ? shape.replace(/,?"[a-z_]*list_(start|end)":-?\d+/g, '') : shape;
 }
 
 function isIdempotent(shape) {

@@ -22,7 +22,7 @@ const SESSION_KINDS = new Set(['VariableSetStmt', 'VariableShowStmt', 'LockStmt'
 const DATA_KINDS = new Set(['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt', 'DoStmt', 'CallStmt', 'CopyStmt', 'SelectStmt', 'ExecuteStmt', 'RefreshMatViewStmt', 'CreateTableAsStmt']);
 
 // the parse tree's byte positions: the same statement elsewhere in a file has other ones
-const POSITION_KEYS = new Set(['location', 'stmt_location', 'stmt_len', 'list_start', 'list_end']);
+const POSITION_KEYS = { has: (k) => k === 'stmt_len' || /location$|list_(start|end)$/.test(k) };
 
 function stripLocations(node) {
   if (Array.isArray(node)) return node.map(stripLocations);
