@@ -53,7 +53,13 @@ function migrationFacts(record) {
     for (let i = Math.min(a, b); i < Math.max(a, b); i++) if (st[i].data) return true;
     return false;
   };
-  const interchangeable = (a, b) => F[a] === F[b] && !dataBetween(a, b);
+  // a prefix inside the script's own block that only lacks session statements (its COMMIT) holds
+  // what the prefix after them holds
+  const settled = (j) => {
+    while (j < n && F[j] === null && st[j].session) j += 1;
+    return F[j];
+  };
+  const interchangeable = (a, b) => settled(a) !== null && settled(a) === settled(b) && !dataBetween(a, b);
   // the doctor's split -> PostgreSQL's: doctor prefix j holds map[j] of our statements
   const map = record.doctorSplit ? record.doctorSplit.map : null;
   const toOurs = (j) => {
@@ -146,7 +152,7 @@ function judgeVerdict(facts, record, test) {
       res.got += ' (verdict and appliedStatements disagree)';
       return res;
     }
-    res.outcome = equivalent.includes(a) ? 'right' : 'wrong';
+    res.outcome = equivalent.includes(a) || interchangeable(a, k) ? 'right' : 'wrong';
     return res;
   }
   // no single prefix claimed: the verdict (and the range, when given) must hold the truth
