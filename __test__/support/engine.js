@@ -259,25 +259,55 @@ class NativeScriptPg extends PrismaPg {
   }
 }
 
+// 'statements': like the Prisma 7 native connector since prisma-engines #5767, the script is cut
+// by a real SQL splitter (given by the caller) and each statement is its own simple query in
+// autocommit: a failure leaves the earlier statements committed.
+function patchStatementsExecuteScript(adapter, splitScript) {
+  adapter.executeScript = async function executeScriptByStatement(script) {
+    for (const statement of splitScript(script)) {
+      try {
+        await this.client.query(statement);
+      } catch (error) {
+        this.onError(error);
+      }
+    }
+  };
+  return adapter;
+}
+
+function statementsPg(splitScript) {
+  return class StatementsPg extends PrismaPg {
+    async connect() {
+      return patchStatementsExecuteScript(await super.connect(), splitScript);
+    }
+    async connectToShadowDb() {
+      return patchStatementsExecuteScript(await super.connectToShadowDb(), splitScript);
+    }
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 
 const DEFAULT_SCHEMA_TEXT = 'datasource db {\n  provider = "postgresql"\n}\n';
 
 class PrismaEngine {
   /**
-   * @param {{ url: string, mode?: 'native' | 'split', schema?: string, logLevel?: string }} opts
+   * @param {{ url: string, mode?: 'native' | 'split' | 'statements', schema?: string,
+   *   splitScript?: (script: string) => string[] }} opts
    *   url: Prisma-style postgresql URL (?schema=NAME honoured); schema: schema.prisma text
    *   (default: a bare postgresql datasource); datamodels: [[path, text], ...] passed to the engine
-   *   as they are (what the CLI's --datamodels files hold), instead of `schema`.
+   *   as they are (what the CLI's --datamodels files hold), instead of `schema`; splitScript: the
+   *   splitter of mode 'statements'.
    */
-  static async open({ url, mode = 'native', schema, datamodels } = {}) {
+  static async open({ url, mode = 'native', schema, datamodels, splitScript } = {}) {
     if (!url) throw new Error('PrismaEngine.open: url is required');
-    if (mode !== 'native' && mode !== 'split') throw new Error(`PrismaEngine.open: unknown mode ${mode}`);
+    if (mode !== 'native' && mode !== 'split' && mode !== 'statements') throw new Error(`PrismaEngine.open: unknown mode ${mode}`);
+    if (mode === 'statements' && typeof splitScript !== 'function') throw new Error('PrismaEngine.open: mode statements needs splitScript');
     const { bg, instanceId } = await loadRuntime();
     const { cfg, schema: dbSchema } = poolConfigFromUrl(url);
     const pool = new pg.Pool(cfg);
     pool.on('error', () => {}); // idle client errors (server restarts) must not crash the tests
-    const Factory = mode === 'native' ? NativeScriptPg : PrismaPg;
+    const Factory = mode === 'native' ? NativeScriptPg : mode === 'statements' ? statementsPg(splitScript) : PrismaPg;
     const factory = new Factory(pool, dbSchema ? { schema: dbSchema } : undefined);
     const bound = bindMigrationAwareSqlAdapterFactory(factory);
     const logs = [];

@@ -679,7 +679,8 @@ pub(crate) fn removes(drop: &Expectation, e: &Expectation) -> bool {
     drop.obj() == e.obj()
         || match (drop.obj(), e) {
             (Obj::Schema(s), _) => e.schema() == Some(s),
-            (Obj::Relation(RelationKind::Table, s, t), _) => e.table() == Some((s, t)),
+            // A dropped table, view or materialized view takes its columns, indexes and triggers.
+            (Obj::Relation(_, s, t), _) => e.table() == Some((s, t)),
             (Obj::Column(s, t, c), _) => e.uses_column(s, t, c),
             (
                 Obj::Type(s, t),
