@@ -5,7 +5,7 @@
 
 const test = require('node:test')
 const assert = require('node:assert/strict')
-const doctor = require('../lib/index.js')
+const doctor = require('prisma-migrate-doctor')
 const { setup } = require('./support/scenario')
 
 const M1 = '20240101000000_init'

@@ -8,7 +8,9 @@ const { spawnSync } = require('node:child_process')
 const { setup } = require('./support/scenario')
 const { makeProject } = require('./support/project')
 
-const CLI = path.join(__dirname, '..', 'bin', 'prisma-migrate-doctor.js')
+// The bin the package declares, found through the package's name as npm links it.
+const PKG_DIR = path.dirname(require.resolve('prisma-migrate-doctor/package.json'))
+const CLI = path.join(PKG_DIR, require('prisma-migrate-doctor/package.json').bin['prisma-migrate-doctor'])
 const INIT = 'CREATE TABLE "User" ("id" SERIAL NOT NULL, CONSTRAINT "User_pkey" PRIMARY KEY ("id"));\n'
 const BAD = 'CREATE TABLE "Session" ("id" TEXT NOT NULL PRIMARY KEY, "expires" DATETIME NOT NULL);\n'
 const FIXED = BAD.replace('DATETIME', 'TIMESTAMP(3)')

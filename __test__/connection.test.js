@@ -12,7 +12,7 @@ const path = require('node:path')
 const util = require('node:util')
 const { spawnSync } = require('node:child_process')
 
-const doctor = require('../lib/index.js')
+const doctor = require('prisma-migrate-doctor')
 const { getServer, buildUrl, DEFAULT_PASSWORD } = require('./support/postgres')
 const { makeProject } = require('./support/project')
 const tlsSupport = require('./support/tls')

@@ -12,7 +12,7 @@ const os = require('node:os')
 const path = require('node:path')
 const { spawnSync } = require('node:child_process')
 
-const doctor = require('../lib/index.js')
+const doctor = require('prisma-migrate-doctor')
 const { createDatabase, DEFAULT_PASSWORD } = require('./support/postgres')
 
 const ROOT = path.resolve(__dirname, '..')

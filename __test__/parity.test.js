@@ -5,7 +5,7 @@
 
 const test = require('node:test')
 const assert = require('node:assert/strict')
-const doctor = require('../lib/index.js')
+const doctor = require('prisma-migrate-doctor')
 const { setup, historyNames } = require('./support/scenario')
 
 const INIT = '-- CreateTable\nCREATE TABLE "User" (\n    "id" SERIAL NOT NULL,\n    "email" TEXT NOT NULL,\n\n    CONSTRAINT "User_pkey" PRIMARY KEY ("id")\n);\n'

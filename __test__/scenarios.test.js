@@ -6,7 +6,7 @@
 
 const test = require('node:test')
 const assert = require('node:assert/strict')
-const doctor = require('../lib/index.js')
+const doctor = require('prisma-migrate-doctor')
 const { setup } = require('./support/scenario')
 
 const USER = `-- CreateTable

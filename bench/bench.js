@@ -10,7 +10,7 @@ const { spawnSync } = require('node:child_process')
 const { startPostgres, buildUrl } = require('../__test__/support/postgres')
 const { PrismaEngine } = require('../__test__/support/engine')
 const { makeProject } = require('../__test__/support/project')
-const doctor = require('../lib/index.js')
+const doctor = require('prisma-migrate-doctor')
 
 const { values } = parseArgs({
   options: { migrations: { type: 'string', default: '200' }, iterations: { type: 'string', default: '50' } },

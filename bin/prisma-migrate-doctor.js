@@ -137,8 +137,9 @@ async function run(argv, { stdout = process.stdout, stderr = process.stderr } = 
     stdout.write(`${require('../package.json').version}\n`)
     return 0
   }
-  const doctor = require('../lib/index.js')
   try {
+    // Inside the try: a platform without a binary gets the E_NO_BINARY message, exit 2.
+    const doctor = require('../lib/index.js')
     const opts = options(values)
     if (command === 'diagnose') {
       const d = await doctor.diagnose(opts)

@@ -3,7 +3,8 @@
 // napi-rs async functions can only reject with a generic status, so the Rust side prefixes the
 // message with "[CODE] "; this wrapper moves it onto `err.code`.
 
-const native = require('../index.js')
+// The napi loader (../index.js), or an error with code E_NO_BINARY naming the missing package.
+const native = require('./binding.js').loadBinding()
 const { withPrismaConfig } = require('./config.js')
 
 const CODE_PREFIX = /^\[([A-Z][A-Z0-9_]*)\] ([\s\S]*)$/
