@@ -1,5 +1,6 @@
 //! The read-only pipeline: project -> local -> ledger -> (evidence, cause) -> report.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::cause;
@@ -13,10 +14,14 @@ use crate::report::{self, CauseInfo, DatabaseInfo, Diagnosis, FailedMigration, F
 use crate::verdict;
 
 /// An opened project: configuration resolved, migrations read, database connected.
+///
+/// The project and the migrations (read and hashed once) are shared; `spec` (the schema) and
+/// `conn` are this session's own. A fleet run (`fleet.rs`) builds one session per target from
+/// the same shared parts and a connection it reuses across the schemas of one database.
 pub struct Session {
-    pub project: Project,
+    pub project: Arc<Project>,
     pub spec: ConnectionSpec,
-    pub local: LocalMigrations,
+    pub local: Arc<LocalMigrations>,
     pub conn: Connection,
 }
 
@@ -38,9 +43,9 @@ impl Session {
             .map(|ms| Duration::from_millis(u64::from(ms)));
         let conn = connection::connect(&spec, timeout).await?;
         Ok(Session {
-            project,
+            project: Arc::new(project),
             spec,
-            local,
+            local: Arc::new(local),
             conn,
         })
     }
