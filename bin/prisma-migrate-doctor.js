@@ -30,7 +30,14 @@ Options:
   -h, --help                    Show this help
   -v, --version                 Show the version
 
-Exit codes: 0 deploy can proceed, 1 blocked or refused, 2 usage/config/connection error.`
+Fleet (many databases or tenant schemas; diagnose and heal):
+  --targets FILE                One URL or schema name per line ('-': stdin; '#' comments)
+  --schemas PATTERN             Every schema matching the LIKE pattern that holds _prisma_migrations
+                                (in the database of --url / the project's URL), e.g. 'tenant_%'
+  --concurrency N               Targets checked at once, one connection each (default 4)
+
+Exit codes: 0 deploy can proceed, 1 blocked or refused, 2 usage/config/connection error.
+Fleet: the highest over the targets (2 when a target could not be checked).`
 
 const SETUP_CODES = new Set([
   'P1000', 'P1001', 'P1003', 'P1011', 'E_CONFIG', 'E_INVALID_ARG', 'E_TLS', 'E_UNSUPPORTED_PROVIDER', 'E_IO',
@@ -64,6 +71,9 @@ function parse(argv) {
       'if-configured': { type: 'boolean', default: false },
       'allow-pooler': { type: 'boolean', default: false },
       strict: { type: 'boolean', default: false },
+      targets: { type: 'string' },
+      schemas: { type: 'string' },
+      concurrency: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
       version: { type: 'boolean', short: 'v', default: false },
     },
@@ -120,6 +130,11 @@ async function run(argv, { stdout = process.stdout, stderr = process.stderr } = 
   const doctor = require('../lib/index.js')
   try {
     const opts = options(values)
+    if (values.targets !== undefined || values.schemas !== undefined) {
+      if (command === 'resolve') throw usageError('--targets and --schemas work with diagnose and heal, not resolve')
+      const { runFleet } = require('../lib/fleet-cli.js')
+      return await runFleet(doctor, command, opts, values, { stdout, stderr, paint: (s) => paintSummary(s, c) })
+    }
     if (command === 'diagnose') {
       const d = await doctor.diagnose(opts)
       if (values.json) stdout.write(`${JSON.stringify(d, null, 2)}\n`)
@@ -178,7 +193,7 @@ function paintSummary(summary, c) {
   return summary
     .split('\n')
     .map((line) => {
-      if (line.startsWith('BLOCKED') || line.startsWith('REFUSED')) return c.red(c.bold(line))
+      if (/^(BLOCKED|REFUSED|ERRORS|NOTHING CHECKED)\b/.test(line)) return c.red(c.bold(line))
       if (line.startsWith('OK') || line.startsWith('HEALED')) return c.green(c.bold(line))
       if (line.startsWith('✗')) return c.red(line)
       if (/^\s+\[warning\]/.test(line)) return c.yellow(line)
