@@ -819,12 +819,21 @@ pub fn render(report: &FleetReport) -> String {
         .filter(|s| c.get(**s) > 0)
         .map(|s| format!("{} {}", c.get(*s), s.as_str()))
         .collect();
+    if !parts.is_empty() {
+        out.push_str(&parts.join(", "));
+        out.push(' ');
+    }
     out.push_str(&format!(
-        "{} ({} migrations in {}; {} connections, concurrency {}, {:.0} ms)\n",
-        parts.join(", "),
+        "({} migration{} in {}; {} connection{}, concurrency {}, {:.0} ms)\n",
         report.local_migrations,
+        if report.local_migrations == 1 {
+            ""
+        } else {
+            "s"
+        },
         report.migrations_dir,
         report.connections,
+        if report.connections == 1 { "" } else { "s" },
         report.concurrency,
         report.duration_ms
     ));
