@@ -26,9 +26,29 @@ pub struct Session {
 }
 
 impl Session {
-    /// Everything that can fail without a database fails first, before connecting.
+    /// Reading and hashing the migrations folder and connecting are the slow parts of opening
+    /// and do not depend on each other: they run at the same time. A local error still wins
+    /// over a connection error (as if the folder had been read first).
     pub async fn open(options: &Options) -> Result<Session> {
-        Self::connect(prepare(options)?, options).await
+        let (project, spec) = locate(options)?;
+        let dir = project.migrations_dir.clone();
+        let reading = tokio::task::spawn_blocking(move || local::read_migrations_dir(&dir));
+        let (local, conn) = tokio::join!(
+            reading,
+            connection::connect(&spec, connect_timeout(options))
+        );
+        let local = local.map_err(|_| {
+            crate::error::DoctorError::new(
+                crate::error::ErrorCode::Internal,
+                "Reading the migrations folder stopped on an internal error.",
+            )
+        })??;
+        Ok(Session {
+            project: Arc::new(project),
+            spec,
+            local: Arc::new(local),
+            conn: conn?,
+        })
     }
 
     /// Connects an already prepared project (callers that check local state first).
@@ -38,10 +58,7 @@ impl Session {
             spec,
             local,
         } = prepared;
-        let timeout = options
-            .connect_timeout_ms
-            .map(|ms| Duration::from_millis(u64::from(ms)));
-        let conn = connection::connect(&spec, timeout).await?;
+        let conn = connection::connect(&spec, connect_timeout(options)).await?;
         Ok(Session {
             project: Arc::new(project),
             spec,
@@ -90,10 +107,22 @@ pub struct Prepared {
     pub local: LocalMigrations,
 }
 
-pub fn prepare(options: &Options) -> Result<Prepared> {
+fn connect_timeout(options: &Options) -> Option<Duration> {
+    options
+        .connect_timeout_ms
+        .map(|ms| Duration::from_millis(u64::from(ms)))
+}
+
+/// The project and its connection settings: no files read beyond the configuration.
+fn locate(options: &Options) -> Result<(Project, ConnectionSpec)> {
     let project = project::discover(options)?;
     let mut spec = ConnectionSpec::parse(&project.url)?;
     spec.resolve_relative_paths(&project.cert_base_dirs());
+    Ok((project, spec))
+}
+
+pub fn prepare(options: &Options) -> Result<Prepared> {
+    let (project, spec) = locate(options)?;
     let local = local::read_migrations_dir(&project.migrations_dir)?;
     Ok(Prepared {
         project,
