@@ -111,6 +111,12 @@ export interface DoctorOptions {
   /** How long to wait for Prisma's advisory lock, in milliseconds; default 10000. */
   lockTimeoutMs?: number
   /**
+   * The Prisma version that ran (or runs) `migrate deploy`, e.g. `6.19.3` or `7.10.1`; it
+   * decides how the failed script ran (one transaction, or statement by statement). Default:
+   * the version installed under `cwd` (node_modules, then the lockfile, then package.json).
+   */
+  prismaVersion?: string
+  /**
    * A loaded Prisma config file (filled in by the JS wrapper, lib/config.js, from the project's
    * own `@prisma/config`); explicit options win over it.
    */
@@ -118,7 +124,7 @@ export interface DoctorOptions {
 }
 
 /** What the live catalog says about one statement of a failed migration. */
-export type Effect = 'present' | 'absent' | 'conflicting' | 'unverifiable'
+export type Effect = 'present' | 'absent' | 'conflicting' | 'unverifiable' | 'unknown'
 
 export type Execution = 'all-or-nothing' | 'statement-by-statement' | 'unknown'
 
@@ -143,9 +149,23 @@ export interface FailedMigration {
   existsLocally: boolean
   /** Why it failed, named, with the fix. */
   cause: CauseInfo
-  /** How the script was run, read from the shape of `logs`. */
+  /** How the deploy ran the script: it decides which prefixes of it the database can hold. */
   execution: Execution
+  /** Where `execution` came from (the logs, the prismaVersion option, the installed Prisma, ...). */
+  executionSource: string
   executionNote: string
+  /**
+   * How many leading statements are applied, when the evidence decides it: 0 for
+   * not-applied, all of them for fully-applied.
+   */
+  appliedStatements: number | null
+  /**
+   * Every prefix length `k` (statements `0..k` applied) that the live catalog and the
+   * execution model allow, ascending; empty when none does (conflicting) or there is no script.
+   */
+  matchingPrefixes: Array<number>
+  /** The statement the logs say failed, when they say it. */
+  failingStatement: number | null
   /** Each statement of the local migration.sql and what the live catalog says about it. */
   statements: Array<StatementEvidence>
   verdict: Verdict
@@ -327,6 +347,12 @@ export interface HealOptions {
   migrationsDir?: string
   connectTimeoutMs?: number
   lockTimeoutMs?: number
+  /**
+   * The Prisma version that ran (or runs) `migrate deploy`, e.g. `6.19.3` or `7.10.1`; it
+   * decides how the failed script ran (one transaction, or statement by statement). Default:
+   * the version installed under `cwd` (node_modules, then the lockfile, then package.json).
+   */
+  prismaVersion?: string
   /** Plan only: report what heal would do, write nothing. */
   dryRun?: boolean
   /**
@@ -399,6 +425,12 @@ export interface ResolveOptions {
   migrationsDir?: string
   connectTimeoutMs?: number
   lockTimeoutMs?: number
+  /**
+   * The Prisma version that ran (or runs) `migrate deploy`, e.g. `6.19.3` or `7.10.1`; it
+   * decides how the failed script ran (one transaction, or statement by statement). Default:
+   * the version installed under `cwd` (node_modules, then the lockfile, then package.json).
+   */
+  prismaVersion?: string
   /** The migration's folder name, e.g. `20240530213853_create_session_table`. */
   migration: string
   /** `applied` (like `prisma migrate resolve --applied`) or `rolled-back`. */

@@ -299,17 +299,40 @@ test('a script with its own BEGIN/COMMIT that fails after the COMMIT: partially 
   }
 })
 
-test('a DO $$ block: unverifiable, never guessed; unknown, manual', async () => {
+test('a DO $$ block after a statement that did not run: did not run either (inferred); not applied', async () => {
   const ctx = await setup({ migrations: { [M1]: USER } })
   try {
     assert.equal((await ctx.deploy()).ok, true)
     ctx.project.write(M2, `CREATE TABLE "Flag" ("id" SERIAL NOT NULL, CONSTRAINT "Flag_pkey" PRIMARY KEY ("id"));\nDO $$ BEGIN RAISE EXCEPTION 'refusing: %', 'data check failed'; END $$;\n`)
     assert.equal((await ctx.deploy()).code, 'P3018')
     const f = only(await doctor.diagnose(ctx.options()))
-    assert.equal(f.statements[1].effect, 'unverifiable')
-    assert.ok(f.statements[1].detail)
     assert.equal(f.statements[0].effect, 'absent')
+    // Statement 0 is not applied, so the DO block after it cannot have run (one by one or not).
+    assert.equal(f.statements[1].effect, 'absent')
+    assert.match(f.statements[1].detail, /by inference/)
+    assert.equal(f.verdict, 'not-applied')
+    assert.equal(f.appliedStatements, 0)
+    assert.deepEqual(f.matchingPrefixes, [0])
+    assert.notEqual(f.action, 'retry', 'a RAISE EXCEPTION fails again when retried unchanged')
+  } finally {
+    await ctx.done()
+  }
+})
+
+test('a DO $$ block before the checkable statements: never guessed; unknown, manual', async () => {
+  const ctx = await setup({ mode: 'split', migrations: { [M1]: USER } })
+  try {
+    assert.equal((await ctx.deploy()).ok, true)
+    ctx.project.write(M2, `DO $$ BEGIN PERFORM 1; END $$;\nCREATE TABLE "Flag" ("id" SERIAL NOT NULL, CONSTRAINT "Flag_pkey" PRIMARY KEY ("id"));\nCREATE TABLE "Flag" ("id" int);\n`)
+    assert.equal((await ctx.deploy()).code, 'P3018')
+    const f = only(await doctor.diagnose(ctx.options()))
+    // adapter-pg splits on ';', which breaks the DO body: the first piece fails, nothing ran.
+    // Whether the DO block ran cannot be read from the catalog, and nothing after it ran, so
+    // "none" and "the DO block only" both fit: nothing is decided.
+    assert.deepEqual(f.matchingPrefixes, [0, 1])
+    assert.equal(f.statements[0].effect, 'unverifiable')
     assert.equal(f.verdict, 'unknown')
+    assert.equal(f.appliedStatements, null)
     assert.equal(f.action, 'manual')
     await expectHealRefused(ctx, 'manual')
   } finally {

@@ -1,18 +1,20 @@
 #!/usr/bin/env node
 'use strict'
-// CLI: diagnose (default) | resolve --applied NAME | --rolled-back NAME | heal.
+// CLI: diagnose (default) | resolve --applied NAME | --rolled-back NAME | heal | deploy.
 // Exit codes: 0 deploy can proceed; 1 blocked or refused; 2 usage, config or connection error.
 
 const { parseArgs } = require('node:util')
 const path = require('node:path')
 
-const USAGE = `Usage: prisma-migrate-doctor [diagnose|resolve|heal] [options]
+const USAGE = `Usage: prisma-migrate-doctor [diagnose|resolve|heal|deploy] [options]
 
 Commands:
   diagnose                      Explain why \`prisma migrate deploy\` is blocked (default). Never writes.
   resolve --applied NAME        Record NAME as applied, exactly like \`prisma migrate resolve --applied\`.
   resolve --rolled-back NAME    Record NAME's failed rows as rolled back, like \`prisma migrate resolve --rolled-back\`.
   heal                          Resolve failed migrations only where the evidence proves it safe.
+  deploy                        For a prestart hook: heal, then the project's own \`prisma migrate deploy\`;
+                                when it fails, the diagnosis (cause and fix) at once. Exit 0 only when it succeeded.
 
 Options:
   --url URL                     Database URL (default: DATABASE_URL, from the environment or .env)
@@ -20,7 +22,8 @@ Options:
   --migrations-dir PATH         Migrations folder (default: prisma/migrations)
   --cwd PATH                    Project root (default: the current directory)
   --dry-run                     Show what resolve/heal would write; write nothing
-  --allow LIST                  heal: comma-separated actions heal may take (retry,mark-applied,complete,revert)
+  --prisma PATH                 deploy: the Prisma CLI to run (default: node_modules/.bin/prisma under --cwd)
+  --allow LIST                  heal, deploy: comma-separated actions heal may take (retry,mark-applied,complete,revert)
   --allow-pooler                resolve/heal: write even through a pooler URL (session-mode poolers only)
   --lock-timeout MS             How long to wait for Prisma's advisory lock (default 10000)
   --connect-timeout MS          Connection timeout (default: the URL's connect_timeout, else 5000)
@@ -36,12 +39,13 @@ Fleet (many databases or tenant schemas; diagnose and heal):
                                 (in the database of --url / the project's URL), e.g. 'tenant_%'
   --concurrency N               Targets checked at once, one connection each (default 4)
 
-Exit codes: 0 deploy can proceed, 1 blocked or refused, 2 usage/config/connection error.
+Exit codes: 0 deploy can proceed (deploy: it succeeded), 1 blocked, refused or deploy failed,
+2 usage/config/connection error.
 Fleet: the highest over the targets (2 when a target could not be checked).`
 
 const SETUP_CODES = new Set([
   'P1000', 'P1001', 'P1003', 'P1011', 'E_CONFIG', 'E_INVALID_ARG', 'E_TLS', 'E_UNSUPPORTED_PROVIDER', 'E_IO',
-  'E_DATABASE', 'E_INTERNAL',
+  'E_DATABASE', 'E_INTERNAL', 'E_NO_BINARY', 'E_PRISMA_CLI',
 ])
 // Failures that mean "nothing to do here" for a hook run with --if-configured.
 const NOT_CONFIGURED_CODES = new Set(['E_CONFIG', 'P1001'])
@@ -64,6 +68,7 @@ function parse(argv) {
       applied: { type: 'string' },
       'rolled-back': { type: 'string' },
       'dry-run': { type: 'boolean', default: false },
+      prisma: { type: 'string' },
       allow: { type: 'string' },
       'lock-timeout': { type: 'string' },
       'connect-timeout': { type: 'string' },
@@ -80,9 +85,24 @@ function parse(argv) {
   })
   if (positionals.length > 1) throw usageError(`Unexpected argument: ${positionals[1]}`)
   const command = positionals[0] ?? 'diagnose'
-  if (!['diagnose', 'resolve', 'heal'].includes(command)) throw usageError(`Unknown command: ${command}`)
+  if (!COMMANDS.includes(command)) throw usageError(`Unknown command: ${command}`)
+  if (values.prisma !== undefined && command !== 'deploy') throw usageError('--prisma is for the deploy command')
+  if (command === 'deploy') {
+    // The deploy is the project's own CLI, which reads the URL and the migrations path from the
+    // project's configuration: a different one here would heal one database and deploy another.
+    for (const flag of ['url', 'migrations-dir', 'applied', 'rolled-back', 'dry-run']) {
+      if (values[flag] !== undefined && values[flag] !== false) {
+        throw usageError(
+          `deploy does not take --${flag}: \`prisma migrate deploy\` reads the database URL and the migrations ` +
+            'folder from the project (prisma.config.*, schema.prisma, the environment); set them there.',
+        )
+      }
+    }
+  }
   return { command, values }
 }
+
+const COMMANDS = ['diagnose', 'resolve', 'heal', 'deploy']
 
 function usageError(message) {
   const err = new Error(message)
@@ -159,6 +179,7 @@ async function run(argv, { stdout = process.stdout, stderr = process.stderr } = 
       return 0
     }
     const allow = values.allow === undefined ? undefined : values.allow.split(',').map((s) => s.trim()).filter(Boolean)
+    if (command === 'deploy') return await deploy(doctor, { ...opts, allow }, values, { stdout, stderr, c })
     const outcome = await doctor.heal({
       ...opts,
       dryRun: values['dry-run'],
@@ -181,6 +202,68 @@ async function run(argv, { stdout = process.stdout, stderr = process.stderr } = 
       stderr.write(`\n${USAGE}\n`)
       return 2
     }
+    return SETUP_CODES.has(code) ? 2 : 1
+  }
+}
+
+// deploy: heal, then the project's own `prisma migrate deploy`; on failure the diagnosis at once.
+async function deploy(doctor, { allow, ...opts }, values, { stdout, stderr, c }) {
+  const { findPrismaCli, prismaCliVersion, runMigrateDeploy } = require('../lib/prisma-cli.js')
+  const root = opts.cwd ?? process.cwd()
+  const cli = findPrismaCli(root, values.prisma)
+  const prismaVersion = prismaCliVersion(cli.file)
+  const doctorOpts = { ...opts }
+  // TODO(issue 7): pass the CLI's version once DoctorOptions has `prismaVersion`:
+  // if (prismaVersion) doctorOpts.prismaVersion = prismaVersion
+  const report = { command: 'deploy', prismaCli: { path: cli.file, version: prismaVersion } }
+  const say = (line) => stderr.write(`prisma-migrate-doctor: ${line}\n`)
+
+  const healed = await doctor.heal({
+    ...doctorOpts,
+    allowPooler: values['allow-pooler'],
+    ...(allow ? { allow } : {}),
+  })
+  report.heal = healed
+  if (!values.json) stdout.write(paintSummary(healed.summary, c))
+  if (healed.blocked) {
+    // `migrate deploy` would stop (P3009, or P3005 for a schema to baseline): heal's report says
+    // why and what to do.
+    report.deploy = { ran: false }
+    const stop = healed.diagnosis && healed.diagnosis.needsBaseline && !healed.diagnosis.blocked ? 'P3005' : 'P3009'
+    say(`not running \`prisma migrate deploy\`: it would stop with ${stop} (see ${values.json ? 'heal.summary' : 'above'}).`)
+    if (values.json) stdout.write(`${JSON.stringify(report, null, 2)}\n`)
+    return 1
+  }
+
+  say(`running \`prisma migrate deploy\` (${cli.file}${prismaVersion ? `, prisma ${prismaVersion}` : ''})`)
+  const extraArgs = opts.schema !== undefined ? ['--schema', opts.schema] : []
+  // --json: stdout carries one document, so the CLI's own output goes to stderr.
+  const result = await runMigrateDeploy(cli, { root, extraArgs, stdout: values.json ? stderr : stdout, stderr })
+  report.deploy = { ran: true, ok: result.ok, exitCode: result.exitCode, signal: result.signal, errorCode: result.errorCode }
+  if (result.ok) {
+    if (values.json) stdout.write(`${JSON.stringify(report, null, 2)}\n`)
+    else say('`prisma migrate deploy` succeeded.')
+    return 0
+  }
+
+  const how = result.signal ? `was stopped by ${result.signal}` : `failed${result.errorCode ? ` with ${result.errorCode}` : ''} (exit code ${result.exitCode})`
+  say(`\`prisma migrate deploy\` ${how}. Diagnosing:`)
+  try {
+    const diagnosis = await doctor.diagnose(doctorOpts)
+    report.diagnosis = diagnosis
+    if (values.json) stdout.write(`${JSON.stringify(report, null, 2)}\n`)
+    else {
+      stdout.write(paintSummary(diagnosis.summary, c))
+      if (!diagnosis.blocked && !diagnosis.needsBaseline && diagnosis.failed.length === 0) {
+        say('the migration history shows nothing that explains the failure: read Prisma\'s output above.')
+      }
+    }
+    return 1
+  } catch (err) {
+    const code = err.code ?? 'E_INTERNAL'
+    report.error = { code, message: err.message }
+    if (values.json) stdout.write(`${JSON.stringify(report, null, 2)}\n`)
+    stderr.write(`${colours(stderr).red(`Error ${code}`)}: the diagnosis after the failed deploy failed: ${err.message}\n`)
     return SETUP_CODES.has(code) ? 2 : 1
   }
 }

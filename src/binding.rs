@@ -29,6 +29,10 @@ pub struct DoctorOptions {
     pub connect_timeout_ms: Option<u32>,
     /// How long to wait for Prisma's advisory lock, in milliseconds; default 10000.
     pub lock_timeout_ms: Option<u32>,
+    /// The Prisma version that ran (or runs) `migrate deploy`, e.g. `6.19.3` or `7.10.1`; it
+    /// decides how the failed script ran (one transaction, or statement by statement). Default:
+    /// the version installed under `cwd` (node_modules, then the lockfile, then package.json).
+    pub prisma_version: Option<String>,
     /// A loaded Prisma config file (filled in by the JS wrapper, lib/config.js, from the project's
     /// own `@prisma/config`); explicit options win over it.
     pub prisma_config: Option<crate::project::PrismaConfigInput>,
@@ -43,6 +47,10 @@ pub struct ResolveOptions {
     pub migrations_dir: Option<String>,
     pub connect_timeout_ms: Option<u32>,
     pub lock_timeout_ms: Option<u32>,
+    /// The Prisma version that ran (or runs) `migrate deploy`, e.g. `6.19.3` or `7.10.1`; it
+    /// decides how the failed script ran (one transaction, or statement by statement). Default:
+    /// the version installed under `cwd` (node_modules, then the lockfile, then package.json).
+    pub prisma_version: Option<String>,
     /// The migration's folder name, e.g. `20240530213853_create_session_table`.
     pub migration: String,
     /// `applied` (like `prisma migrate resolve --applied`) or `rolled-back`.
@@ -66,6 +74,10 @@ pub struct HealOptions {
     pub migrations_dir: Option<String>,
     pub connect_timeout_ms: Option<u32>,
     pub lock_timeout_ms: Option<u32>,
+    /// The Prisma version that ran (or runs) `migrate deploy`, e.g. `6.19.3` or `7.10.1`; it
+    /// decides how the failed script ran (one transaction, or statement by statement). Default:
+    /// the version installed under `cwd` (node_modules, then the lockfile, then package.json).
+    pub prisma_version: Option<String>,
     /// Plan only: report what heal would do, write nothing.
     pub dry_run: Option<bool>,
     /// What heal may do; default `['retry', 'mark-applied']`. `complete` must be allowed
@@ -87,6 +99,7 @@ macro_rules! core_options {
             migrations_dir: $o.migrations_dir.map(Into::into),
             connect_timeout_ms: $o.connect_timeout_ms,
             lock_timeout_ms: $o.lock_timeout_ms,
+            prisma_version: $o.prisma_version,
             allow_pooler: $allow_pooler,
             prisma_config: $o.prisma_config,
         }
@@ -173,6 +186,8 @@ pub struct FleetOptions {
     pub schemas: Option<String>,
     /// Targets in flight at once, one connection each (default 4, at most 64).
     pub concurrency: Option<u32>,
+    /// The Prisma version that deploys these targets, as for `diagnose()`.
+    pub prisma_version: Option<String>,
     /// Filled in by the JS wrapper from a Prisma 7 config file, as for `diagnose()`.
     pub prisma_config: Option<crate::project::PrismaConfigInput>,
 }
@@ -190,6 +205,7 @@ pub struct HealManyOptions {
     pub targets: Option<Vec<String>>,
     pub schemas: Option<String>,
     pub concurrency: Option<u32>,
+    pub prisma_version: Option<String>,
     /// Plan only: report what heal would do on each target, write nothing.
     pub dry_run: Option<bool>,
     /// What heal may do; default `['retry', 'mark-applied']`.

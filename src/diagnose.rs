@@ -7,6 +7,7 @@ use crate::cause;
 use crate::connection::{self, Connection, ConnectionSpec};
 use crate::error::Result;
 use crate::evidence;
+use crate::execution::{self, ProjectPrisma};
 use crate::ledger::{self, Classification, LedgerRow};
 use crate::local::{self, LocalMigrations};
 use crate::project::{self, Options, Project};
@@ -23,6 +24,8 @@ pub struct Session {
     pub spec: ConnectionSpec,
     pub local: Arc<LocalMigrations>,
     pub conn: Connection,
+    /// The Prisma that deploys the project, as far as the project or the options tell.
+    pub prisma: ProjectPrisma,
 }
 
 impl Session {
@@ -31,23 +34,30 @@ impl Session {
     /// over a connection error (as if the folder had been read first).
     pub async fn open(options: &Options) -> Result<Session> {
         let (project, spec) = locate(options)?;
-        let dir = project.migrations_dir.clone();
-        let reading = tokio::task::spawn_blocking(move || local::read_migrations_dir(&dir));
-        let (local, conn) = tokio::join!(
+        let (dir, root) = (project.migrations_dir.clone(), project.root.clone());
+        let version = options.prisma_version.clone();
+        let reading = tokio::task::spawn_blocking(move || {
+            (
+                local::read_migrations_dir(&dir),
+                ProjectPrisma::find(version.as_deref(), &root),
+            )
+        });
+        let (read, conn) = tokio::join!(
             reading,
             connection::connect(&spec, connect_timeout(options))
         );
-        let local = local.map_err(|_| {
+        let (local, prisma) = read.map_err(|_| {
             crate::error::DoctorError::new(
                 crate::error::ErrorCode::Internal,
                 "Reading the migrations folder stopped on an internal error.",
             )
-        })??;
+        })?;
         Ok(Session {
             project: Arc::new(project),
             spec,
-            local: Arc::new(local),
+            local: Arc::new(local?),
             conn: conn?,
+            prisma,
         })
     }
 
@@ -59,11 +69,13 @@ impl Session {
             local,
         } = prepared;
         let conn = connection::connect(&spec, connect_timeout(options)).await?;
+        let prisma = ProjectPrisma::find(options.prisma_version.as_deref(), &project.root);
         Ok(Session {
             project: Arc::new(project),
             spec,
             local: Arc::new(local),
             conn,
+            prisma,
         })
     }
 
@@ -158,14 +170,37 @@ pub async fn assemble(session: &Session, rows: Option<&[LedgerRow]>) -> Result<D
         .map(|name| local.get(name).and_then(|m| m.script_text()))
         .collect();
     let assessed = evidence::assess(&session.conn.client, &scripts, &session.spec.schema).await?;
+    let script_of = |row: &LedgerRow| {
+        let i = names
+            .iter()
+            .position(|n| *n == row.migration_name)
+            .unwrap_or(0);
+        (i, scripts.get(i).and_then(|s| s.as_deref()))
+    };
+    let failures: Vec<cause::context::Failure> = failed_rows
+        .iter()
+        .map(|row| cause::context::Failure {
+            logs: row.logs.as_deref().unwrap_or(""),
+            script: script_of(row).1,
+        })
+        .collect();
+    let cause_context = cause::context::gather(
+        &session.conn.client,
+        cause::context::Connection {
+            host: Some(session.spec.host_display()),
+            port: Some(session.spec.port()),
+            schema: &session.spec.schema,
+            pooler: session.spec.pooler_reason(),
+            server_version: &session.conn.server_version,
+        },
+        &failures,
+    )
+    .await;
     let failed: Vec<FailedMigration> = failed_rows
         .iter()
         .map(|row| {
-            let i = names
-                .iter()
-                .position(|n| *n == row.migration_name)
-                .unwrap_or(0);
-            failed_migration(row, local, scripts[i].as_deref(), assessed[i].clone())
+            let (i, script) = script_of(row);
+            failed_migration(session, row, script, &assessed[i], &cause_context, rows)
         })
         .collect();
     let running = crate::action::lock::holder(&session.conn.client).await?;
@@ -287,11 +322,14 @@ async fn baseline(session: &Session) -> Result<(bool, Vec<String>)> {
 }
 
 fn failed_migration(
+    session: &Session,
     row: &LedgerRow,
-    local: &LocalMigrations,
     script: Option<&str>,
-    evidence: evidence::Assessed,
+    evidence: &evidence::Assessed,
+    cause_context: &cause::CauseContext,
+    rows: &[LedgerRow],
 ) -> FailedMigration {
+    let local = &session.local;
     let logs = row.logs.clone().unwrap_or_default();
     let local_migration = local.get(&row.migration_name);
     let script_changed = local_migration.map(|m| !m.matches_checksum(&row.checksum));
@@ -301,6 +339,21 @@ fn failed_migration(
         logs: &logs,
         script,
         lock_provider: local.lock_provider.as_deref(),
+        context: cause_context,
+        earlier_attempts: &cause::context::earlier_attempts(
+            &row.id,
+            &iso(&row.started_at),
+            rows.iter()
+                .filter(|r| r.migration_name == row.migration_name)
+                .map(|r| {
+                    (
+                        r.id.as_str(),
+                        iso(&r.started_at),
+                        r.rolled_back_at.is_some(),
+                        r.logs.as_deref(),
+                    )
+                }),
+        ),
     });
     let message = cause.message.clone();
     let cause = CauseInfo {
@@ -311,16 +364,23 @@ fn failed_migration(
         transient: cause.transient,
         object: cause.object,
     };
-    let execution = verdict::detect_execution(&logs, evidence.has_transaction_control);
-    let (verdict, verdict_reason) = verdict::decide_verdict(&evidence.statements, execution);
-    let (action, action_reason) = verdict::choose_action(verdict, &cause, script_changed);
-    let commands = verdict::commands_for(
-        action,
-        name,
-        &evidence.statements,
-        &cause,
-        local_migration.is_some(),
+    let cockroach = session.conn.server_version.contains("CockroachDB");
+    let model = execution::detect(
+        &logs,
+        evidence.has_transaction_control,
+        cockroach,
+        &session.prisma,
     );
+    let n = evidence.statement_count();
+    let matched = evidence
+        .scan
+        .select(execution::possible_prefixes(model.execution, n));
+    let decision = verdict::decide_verdict(&matched, &evidence.traits, n);
+    let statements = evidence::assess::statements_under(evidence, &matched, model.execution);
+    let (action, action_reason) = verdict::choose_action(decision.verdict, &cause, script_changed);
+    let commands =
+        verdict::commands_for(action, name, &statements, &cause, local_migration.is_some());
+    let count = |k: usize| u32::try_from(k).unwrap_or(u32::MAX);
     FailedMigration {
         name: name.clone(),
         row_id: row.id.clone(),
@@ -331,11 +391,15 @@ fn failed_migration(
         script_changed,
         exists_locally: local_migration.is_some(),
         cause,
-        execution,
-        execution_note: verdict::execution_note(execution).to_string(),
-        statements: evidence.statements,
-        verdict,
-        verdict_reason,
+        execution: model.execution,
+        execution_source: model.source,
+        execution_note: verdict::execution_note(model.execution).to_string(),
+        applied_statements: decision.applied.map(count),
+        matching_prefixes: matched.matching.iter().map(|&k| count(k)).collect(),
+        failing_statement: None,
+        statements,
+        verdict: decision.verdict,
+        verdict_reason: decision.reason,
         action,
         action_reason,
         commands,

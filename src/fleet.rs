@@ -461,7 +461,12 @@ pub async fn run(
             idle.push(conn);
         }
     }
+    let prisma = crate::execution::ProjectPrisma::find(
+        request.options.prisma_version.as_deref(),
+        &prepared.project.root,
+    );
     let shared = Arc::new(Shared {
+        prisma,
         project: Arc::new(prepared.project),
         local: Arc::new(prepared.local),
         options: request.options.clone(),
@@ -527,6 +532,7 @@ pub async fn run(
 }
 
 struct Shared {
+    prisma: crate::execution::ProjectPrisma,
     project: Arc<Project>,
     local: Arc<LocalMigrations>,
     options: Options,
@@ -620,6 +626,7 @@ async fn one_target(shared: &Shared, target: &Target, spec: &ConnectionSpec) -> 
         spec: spec.clone(),
         local: shared.local.clone(),
         conn,
+        prisma: shared.prisma.clone(),
     };
     let result = async {
         if !fresh {

@@ -11,6 +11,7 @@ pub mod connection;
 pub mod diagnose;
 pub mod error;
 pub mod evidence;
+pub mod execution;
 pub mod fleet;
 pub mod ledger;
 pub mod local;

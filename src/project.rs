@@ -35,6 +35,8 @@ pub struct Options {
     /// resolve/heal: write even through a URL that looks like a transaction pooler (the caller
     /// knows it runs in session mode).
     pub allow_pooler: bool,
+    /// The Prisma version that runs `migrate deploy` (overrides the one found under `cwd`).
+    pub prisma_version: Option<String>,
 }
 
 impl std::fmt::Debug for Options {
@@ -48,6 +50,7 @@ impl std::fmt::Debug for Options {
             .field("lock_timeout_ms", &self.lock_timeout_ms)
             .field("prisma_config", &self.prisma_config)
             .field("allow_pooler", &self.allow_pooler)
+            .field("prisma_version", &self.prisma_version)
             .finish()
     }
 }

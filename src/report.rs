@@ -83,9 +83,19 @@ pub struct FailedMigration {
     pub exists_locally: bool,
     /// Why it failed, named, with the fix.
     pub cause: CauseInfo,
-    /// How the script was run, read from the shape of `logs`.
+    /// How the deploy ran the script: it decides which prefixes of it the database can hold.
     pub execution: Execution,
+    /// Where `execution` came from (the logs, the prismaVersion option, the installed Prisma, ...).
+    pub execution_source: String,
     pub execution_note: String,
+    /// How many leading statements are applied, when the evidence decides it: 0 for
+    /// not-applied, all of them for fully-applied.
+    pub applied_statements: Option<u32>,
+    /// Every prefix length `k` (statements `0..k` applied) that the live catalog and the
+    /// execution model allow, ascending; empty when none does (conflicting) or there is no script.
+    pub matching_prefixes: Vec<u32>,
+    /// The statement the logs say failed, when they say it.
+    pub failing_statement: Option<u32>,
     /// Each statement of the local migration.sql and what the live catalog says about it.
     pub statements: Vec<StatementEvidence>,
     pub verdict: Verdict,
@@ -301,6 +311,11 @@ pub fn render_diagnosis(d: &Diagnosis) -> String {
             Some(false) => out.push_str("  script:  migration.sql unchanged since it failed\n"),
             None => out.push_str("  script:  the migration folder is missing locally\n"),
         }
+        out.push_str(&format!(
+            "  ran as:  {} ({})\n",
+            f.execution.as_str(),
+            f.execution_source
+        ));
         if !f.statements.is_empty() {
             out.push_str("  evidence:\n");
             for st in &f.statements {
@@ -379,8 +394,12 @@ pub enum Effect {
     Absent,
     /// Its object exists with another shape (type, nullability, columns, kind).
     Conflicting,
-    /// Data changes, DO blocks and anything not parsed with confidence: never guessed.
+    /// Data changes, DO blocks and anything not parsed with confidence, whose state the
+    /// statements around it do not decide: never guessed.
     Unverifiable,
+    /// The catalog looks the same whether or not it ran (and the statements around it do not
+    /// decide).
+    Unknown,
 }
 
 #[cfg_attr(feature = "node", napi(object, use_nullable = true))]
@@ -442,6 +461,16 @@ pub enum Execution {
     StatementByStatement,
     /// The logs do not say which engine ran it.
     Unknown,
+}
+
+impl Execution {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Execution::AllOrNothing => "one transaction",
+            Execution::StatementByStatement => "statement by statement",
+            Execution::Unknown => "unknown",
+        }
+    }
 }
 
 /// Why the migration failed, named.
@@ -592,6 +621,7 @@ impl Effect {
             Effect::Absent => "absent",
             Effect::Conflicting => "conflicting",
             Effect::Unverifiable => "unverifiable",
+            Effect::Unknown => "unknown",
         }
     }
 }

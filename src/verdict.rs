@@ -1,6 +1,9 @@
 //! From evidence and cause to a verdict and an action. Pure functions: the rules of DESIGN.md's
 //! safety promise live here, in one place, with their tests.
 
+use crate::evidence::catalog::Observed;
+use crate::evidence::kind::{StatementKind, StatementTraits};
+use crate::evidence::matching::PrefixMatch;
 use crate::report::{Action, CauseInfo, Effect, Execution, StatementEvidence, Verdict};
 
 /// Cause codes where the data, not the script, is what blocks the migration.
@@ -13,121 +16,163 @@ const DATA_CAUSES: &[&str] = &[
 ];
 
 /// Cause codes where the database setup, not the script or the data, refused the migration.
-const ENVIRONMENT_CAUSES: &[&str] = &["insufficient-privilege", "disk-full"];
-
-/// Which engine ran the script, read from the shape of `logs`: the native engine stores its P3018
-/// text; driver adapters store "external connector error" and run statements one by one. A script
-/// with its own COMMIT persists what precedes the COMMIT either way.
-pub fn detect_execution(logs: &str, has_transaction_control: bool) -> Execution {
-    if has_transaction_control || logs.contains("external connector error") {
-        Execution::StatementByStatement
-    } else if logs.contains("Database error code:") || logs.contains("A migration failed to apply")
-    {
-        Execution::AllOrNothing
-    } else {
-        Execution::Unknown
-    }
-}
+const ENVIRONMENT_CAUSES: &[&str] = &[
+    "insufficient-privilege",
+    "disk-full",
+    // issue 9: the server, the URL or the roles refused it, not the script
+    "extension-unavailable",
+    "server-version-too-old",
+    "transaction-pooler",
+    "not-owner",
+];
 
 pub fn execution_note(execution: Execution) -> &'static str {
     match execution {
         Execution::AllOrNothing => {
-            "The native Prisma engine ran this script as one transaction: its failure rolled every statement back, so \
-             anything present now was made outside this migration (db push, by hand, or an earlier attempt)."
+            "The deploy ran this script as one transaction: its failure rolled every statement back, so anything \
+             present now was made outside this migration (db push, by hand, or an earlier attempt)."
         }
         Execution::StatementByStatement => {
-            "The script ran statement by statement (a driver adapter, or the script's own transaction control): the \
-             statements before the failing one may have stayed applied."
+            "The deploy ran the script statement by statement: the statements before the failing one stayed applied."
         }
-        Execution::Unknown => "The logs do not say which engine ran the script; the live catalog decides.",
+        Execution::Unknown => {
+            "It is not known whether the deploy ran the script as one transaction or statement by statement: every \
+             prefix of it is considered, and only what the catalog decides is decided."
+        }
     }
 }
 
-pub fn decide_verdict(all: &[StatementEvidence], execution: Execution) -> (Verdict, String) {
-    // BEGIN/COMMIT change nothing themselves: they only decide what persisted (see `execution`).
-    let statements: Vec<StatementEvidence> = all
-        .iter()
-        .filter(|s| !s.transaction_control)
-        .cloned()
-        .collect();
-    let statements = statements.as_slice();
-    if statements.is_empty() {
-        return (
-            Verdict::Unknown,
+/// What the match decides, and the number of leading statements that are applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    pub verdict: Verdict,
+    pub reason: String,
+    pub applied: Option<usize>,
+}
+
+/// The verdict from the matching prefixes. One match decides every statement. Several matches
+/// leave the statements between them undetermined: harmless when each of them is inert or
+/// guarded DDL whose whole effect is compared (running it again or not at all leaves the same
+/// database), and then the verdict takes the longest prefix if it is the whole script, else the
+/// shortest (heal re-runs from there); otherwise nothing is decided.
+pub fn decide_verdict(m: &PrefixMatch, traits: &[StatementTraits], n: usize) -> Decision {
+    let undecided = |reason: String| Decision {
+        verdict: Verdict::Unknown,
+        reason,
+        applied: None,
+    };
+    if n == 0 {
+        return undecided(
             "There is nothing to compare with the database: the migration folder, its migration.sql, or any statement in it is missing."
                 .to_string(),
         );
     }
-    let conflicting: Vec<u32> = indexes(statements, |s| s.effect == Effect::Conflicting);
-    if !conflicting.is_empty() {
-        return (
-            Verdict::Conflicting,
-            format!(
-                "Statement(s) {} create objects that exist with another shape.",
-                list(&conflicting)
-            ),
-        );
-    }
-    // `IF NOT EXISTS` statements that are present say nothing about this migration.
-    let decisive = |s: &&StatementEvidence| !(s.idempotent && s.effect == Effect::Present);
-    let present = statements
-        .iter()
-        .filter(decisive)
-        .filter(|s| s.effect == Effect::Present)
-        .count();
-    let absent = statements
-        .iter()
-        .filter(|s| s.effect == Effect::Absent)
-        .count();
-    let unverifiable: Vec<u32> = indexes(statements, |s| s.effect == Effect::Unverifiable);
-
-    match (present, absent) {
-        (0, 0) => (
-            Verdict::Unknown,
-            format!(
-                "None of the {} statement(s) can be checked against the catalog.",
-                statements.len()
-            ),
-        ),
-        (0, _) if unverifiable.is_empty() || execution == Execution::AllOrNothing => (
-            Verdict::NotApplied,
-            if unverifiable.is_empty() {
-                "Every change of the script is absent from the database.".to_string()
-            } else {
+    let (Some(&lo), Some(&hi)) = (m.matching.first(), m.matching.last()) else {
+        let detail = m
+            .closest
+            .as_ref()
+            .map(|(k, diffs)| {
+                let shown: Vec<String> = diffs
+                    .iter()
+                    .map(|(e, o)| match o {
+                        Observed::Conflicting { detail } => format!("{e}: {detail}"),
+                        _ => format!("expected {e}, the catalog differs"),
+                    })
+                    .collect();
                 format!(
-                    "Every checkable change is absent; statement(s) {} cannot be checked but ran in the same rolled-back \
-                     transaction.",
-                    list(&unverifiable)
+                    " The closest is {}: {}.",
+                    prefix_words(*k, n),
+                    shown.join("; ")
                 )
-            },
-        ),
-        (0, _) => (
-            Verdict::Unknown,
-            format!(
-                "Every checkable change is absent, but statement(s) {} cannot be checked and may have run on their own.",
-                list(&unverifiable)
+            })
+            .unwrap_or_default();
+        return Decision {
+            verdict: Verdict::Conflicting,
+            reason: format!(
+                "No state the script can leave (none, {}) matches the catalog.{detail}",
+                if m.possible.len() > 2 {
+                    "some or all of its statements"
+                } else {
+                    "or all of it"
+                }
             ),
-        ),
-        (_, 0) if unverifiable.is_empty() => (
+            applied: None,
+        };
+    };
+    let harmful: Vec<usize> = (lo..hi)
+        .filter(|&i| {
+            traits
+                .get(i)
+                .is_none_or(|t| !(t.rerun_safe() && t.skip_safe()))
+        })
+        .collect();
+    if !harmful.is_empty() {
+        return undecided(format!(
+            "The catalog matches {}: statement(s) {} cannot be told apart (their effect is not visible in the catalog{}), \
+             and re-running or skipping them is not harmless.",
+            m.matching
+                .iter()
+                .map(|&k| prefix_words(k, n))
+                .collect::<Vec<_>>()
+                .join(", "),
+            list(&harmful),
+            if harmful.iter().any(|&i| traits.get(i).is_some_and(|t| t.kind == StatementKind::Data)) {
+                "; data changes are never visible"
+            } else {
+                ""
+            }
+        ));
+    }
+    let ambiguity = if lo == hi {
+        String::new()
+    } else {
+        format!(
+            " (statements {} leave the catalog the same whether or not they ran, and running them again is harmless)",
+            list(&(lo..hi).collect::<Vec<_>>())
+        )
+    };
+    let k = if hi == n { hi } else { lo };
+    let (verdict, reason) = if k == n {
+        (
             Verdict::FullyApplied,
-            "Every change of the script is present in the database, with the script's shape.".to_string(),
-        ),
-        (_, 0) => (
-            Verdict::Unknown,
-            format!(
-                "Every checkable change is present, but statement(s) {} cannot be checked.",
-                list(&unverifiable)
-            ),
-        ),
-        _ => (
+            format!("The catalog is as the whole script leaves it{ambiguity}."),
+        )
+    } else if k == 0 {
+        (
+            Verdict::NotApplied,
+            format!("The catalog is as it was before the script{ambiguity}."),
+        )
+    } else {
+        (
             Verdict::PartiallyApplied,
             format!(
-                "Statement(s) {} are in the database, statement(s) {} are not.",
-                list(&indexes(statements, |s| s.effect == Effect::Present && !s.idempotent)),
-                list(&indexes(statements, |s| s.effect == Effect::Absent))
+                "The catalog is as the first {k} of {n} statements leave it: #0..#{} are applied, #{k}..#{} are not{ambiguity}.",
+                k - 1,
+                n - 1
             ),
-        ),
+        )
+    };
+    Decision {
+        verdict,
+        reason,
+        applied: Some(k),
     }
+}
+
+fn prefix_words(k: usize, n: usize) -> String {
+    match k {
+        0 => "none of the script".to_string(),
+        k if k == n => "all of the script".to_string(),
+        k => format!("the first {k} statement(s)"),
+    }
+}
+
+fn list(indexes: &[usize]) -> String {
+    indexes
+        .iter()
+        .map(|i| format!("#{i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The action the evidence supports. `script_changed` is None when the folder is gone.
@@ -284,28 +329,80 @@ fn first_step(fix: &str) -> String {
     format!("{cut} … (see the fix)")
 }
 
-fn indexes(
-    statements: &[StatementEvidence],
-    pred: impl Fn(&StatementEvidence) -> bool,
-) -> Vec<u32> {
-    statements
-        .iter()
-        .filter(|s| pred(s))
-        .map(|s| s.index)
-        .collect()
-}
-
-fn list(indexes: &[u32]) -> String {
-    indexes
-        .iter()
-        .map(|i| format!("#{i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::evidence::kind::{StatementKind, StatementTraits};
+
+    fn tr(kind: StatementKind, guarded: bool) -> StatementTraits {
+        StatementTraits {
+            kind,
+            guarded,
+            has_uncompared_parts: false,
+        }
+    }
+
+    fn m(possible: Vec<usize>, matching: Vec<usize>) -> PrefixMatch {
+        PrefixMatch {
+            possible,
+            matching,
+            closest: None,
+        }
+    }
+
+    #[test]
+    fn one_match_decides() {
+        let ddl = [tr(StatementKind::Modelled, false); 3];
+        let d = decide_verdict(&m((0..=3).collect(), vec![0]), &ddl, 3);
+        assert_eq!((d.verdict, d.applied), (Verdict::NotApplied, Some(0)));
+        let d = decide_verdict(&m((0..=3).collect(), vec![3]), &ddl, 3);
+        assert_eq!((d.verdict, d.applied), (Verdict::FullyApplied, Some(3)));
+        let d = decide_verdict(&m((0..=3).collect(), vec![2]), &ddl, 3);
+        assert_eq!((d.verdict, d.applied), (Verdict::PartiallyApplied, Some(2)));
+        let d = decide_verdict(&m((0..=3).collect(), vec![]), &ddl, 3);
+        assert_eq!((d.verdict, d.applied), (Verdict::Conflicting, None));
+        let d = decide_verdict(&m(vec![], vec![]), &[], 0);
+        assert_eq!(d.verdict, Verdict::Unknown);
+    }
+
+    #[test]
+    fn undetermined_statements_decide_only_when_harmless() {
+        // SET lock_timeout; CREATE TABLE; CREATE INDEX: the SET is invisible but inert.
+        let t = [
+            tr(StatementKind::Inert, false),
+            tr(StatementKind::Modelled, false),
+            tr(StatementKind::Modelled, false),
+        ];
+        let d = decide_verdict(&m((0..=3).collect(), vec![0, 1]), &t, 3);
+        assert_eq!((d.verdict, d.applied), (Verdict::NotApplied, Some(0)));
+        let d = decide_verdict(&m((0..=3).collect(), vec![1, 2]), &t, 3);
+        assert_eq!(
+            d.verdict,
+            Verdict::Unknown,
+            "an unguarded CREATE between matches"
+        );
+        // ADD COLUMN; UPDATE; SET NOT NULL stopped after the ADD COLUMN or after the UPDATE.
+        let t = [
+            tr(StatementKind::Modelled, false),
+            tr(StatementKind::Data, false),
+            tr(StatementKind::Modelled, false),
+        ];
+        let d = decide_verdict(&m((0..=3).collect(), vec![1, 2]), &t, 3);
+        assert_eq!(d.verdict, Verdict::Unknown);
+        assert!(d.reason.contains("#1"), "{}", d.reason);
+        // A guarded statement whose effect was already there, at the end: fully applied.
+        let t = [
+            tr(StatementKind::Modelled, false),
+            tr(StatementKind::Modelled, true),
+        ];
+        let d = decide_verdict(&m((0..=2).collect(), vec![1, 2]), &t, 2);
+        assert_eq!((d.verdict, d.applied), (Verdict::FullyApplied, Some(2)));
+        // Only data statements: nothing visible, nothing decided, whatever the model.
+        let t = [tr(StatementKind::Data, false); 2];
+        let d = decide_verdict(&m(vec![0, 2], vec![0, 2]), &t, 2);
+        assert_eq!(d.verdict, Verdict::Unknown);
+    }
 
     fn st(index: u32, effect: Effect) -> StatementEvidence {
         StatementEvidence {
@@ -328,70 +425,6 @@ mod tests {
             transient,
             object: None,
         }
-    }
-
-    #[test]
-    fn verdicts() {
-        use Effect::*;
-        let v = |e: &[Effect], x| {
-            decide_verdict(
-                &e.iter()
-                    .enumerate()
-                    .map(|(i, e)| st(i as u32, *e))
-                    .collect::<Vec<_>>(),
-                x,
-            )
-            .0
-        };
-        assert_eq!(
-            v(&[Absent, Absent], Execution::Unknown),
-            Verdict::NotApplied
-        );
-        assert_eq!(
-            v(&[Present, Present], Execution::Unknown),
-            Verdict::FullyApplied
-        );
-        assert_eq!(
-            v(&[Present, Absent], Execution::Unknown),
-            Verdict::PartiallyApplied
-        );
-        assert_eq!(
-            v(&[Present, Conflicting], Execution::Unknown),
-            Verdict::Conflicting
-        );
-        assert_eq!(v(&[Unverifiable], Execution::Unknown), Verdict::Unknown);
-        assert_eq!(
-            v(&[Absent, Unverifiable], Execution::AllOrNothing),
-            Verdict::NotApplied
-        );
-        assert_eq!(
-            v(&[Absent, Unverifiable], Execution::StatementByStatement),
-            Verdict::Unknown
-        );
-        assert_eq!(
-            v(&[Present, Unverifiable], Execution::Unknown),
-            Verdict::Unknown
-        );
-        assert_eq!(v(&[], Execution::Unknown), Verdict::Unknown);
-    }
-
-    #[test]
-    fn transaction_control_is_not_evidence() {
-        let mut begin = st(0, Effect::Unverifiable);
-        begin.transaction_control = true;
-        let (verdict, _) = decide_verdict(
-            &[begin, st(1, Effect::Present), st(2, Effect::Absent)],
-            Execution::Unknown,
-        );
-        assert_eq!(verdict, Verdict::PartiallyApplied);
-    }
-
-    #[test]
-    fn idempotent_present_statements_prove_nothing() {
-        let mut schema = st(0, Effect::Present);
-        schema.idempotent = true;
-        let (verdict, _) = decide_verdict(&[schema, st(1, Effect::Absent)], Execution::Unknown);
-        assert_eq!(verdict, Verdict::NotApplied);
     }
 
     #[test]
@@ -420,23 +453,6 @@ mod tests {
         );
         assert_eq!(a(Verdict::Conflicting, &tr, Some(true)), Action::Manual);
         assert_eq!(a(Verdict::NotApplied, &tr, None), Action::Manual);
-    }
-
-    #[test]
-    fn execution_from_log_shapes() {
-        assert_eq!(
-            detect_execution("external connector error\nError querying", false),
-            Execution::StatementByStatement
-        );
-        assert_eq!(
-            detect_execution("Database error code: 42704", false),
-            Execution::AllOrNothing
-        );
-        assert_eq!(
-            detect_execution("Database error code: 42704", true),
-            Execution::StatementByStatement
-        );
-        assert_eq!(detect_execution("", false), Execution::Unknown);
     }
 
     #[test]

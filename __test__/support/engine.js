@@ -97,6 +97,9 @@ let instanceCounter = 0;
 let lastPanic = null;
 
 function wasmPath() {
+  // PMD_SCHEMA_ENGINE_WASM: another build of the same engine (the prisma CLI package ships its own,
+  // build/schema_engine_bg.wasm; the glue of @prisma/schema-engine-wasm loads it as well).
+  if (process.env.PMD_SCHEMA_ENGINE_WASM) return process.env.PMD_SCHEMA_ENGINE_WASM;
   // "." is exported with a "require" condition: resolves to schema_engine.js next to the .wasm
   return path.join(path.dirname(require.resolve('@prisma/schema-engine-wasm')), 'schema_engine_bg.wasm');
 }
@@ -264,9 +267,10 @@ class PrismaEngine {
   /**
    * @param {{ url: string, mode?: 'native' | 'split', schema?: string, logLevel?: string }} opts
    *   url: Prisma-style postgresql URL (?schema=NAME honoured); schema: schema.prisma text
-   *   (default: a bare postgresql datasource).
+   *   (default: a bare postgresql datasource); datamodels: [[path, text], ...] passed to the engine
+   *   as they are (what the CLI's --datamodels files hold), instead of `schema`.
    */
-  static async open({ url, mode = 'native', schema } = {}) {
+  static async open({ url, mode = 'native', schema, datamodels } = {}) {
     if (!url) throw new Error('PrismaEngine.open: url is required');
     if (mode !== 'native' && mode !== 'split') throw new Error(`PrismaEngine.open: unknown mode ${mode}`);
     const { bg, instanceId } = await loadRuntime();
@@ -284,7 +288,7 @@ class PrismaEngine {
     const schemaText = schema ? withDatasource(schema) : DEFAULT_SCHEMA_TEXT;
     let engine;
     try {
-      engine = await bg.SchemaEngine.new({ datamodels: [['schema.prisma', schemaText]] }, logFn, bound);
+      engine = await bg.SchemaEngine.new({ datamodels: datamodels || [['schema.prisma', schemaText]] }, logFn, bound);
     } catch (e) {
       await pool.end().catch(() => {});
       if (isWasmPanic(e)) runtime = null;
@@ -325,6 +329,12 @@ class PrismaEngine {
       }
       throw new PrismaEngineError(e, command);
     }
+  }
+
+  /** Any engine method with the params as the CLI sends them over JSON-RPC (the engine stand-in). */
+  call(method, params) {
+    if (typeof this._engine[method] !== 'function') throw new Error(`PrismaEngine: the engine has no method ${method}`);
+    return this._run(method, params);
   }
 
   /** `migrate deploy`. Resolves { appliedMigrationNames }. */

@@ -168,15 +168,15 @@ fn decide(
     Ok((decision, Some(changes)))
 }
 
-/// `complete` runs the missing statements only when that is sure to finish what the migration
-/// started: everything verifiable, the missing statements a suffix of the script that can run
-/// in a transaction, and a reason to expect them to succeed now (a transient failure, or a
-/// script fixed since). The catalog is checked again before the transaction commits.
+/// `complete` runs the statements after the applied prefix only when that is sure to finish
+/// what the migration started: the prefix decided by the evidence, the rest runnable in a
+/// transaction, and a reason to expect it to succeed now (a transient failure, or a script
+/// fixed since). The catalog is checked again, against the whole script's state, before the
+/// transaction commits.
 fn plan_complete(
     failed: &FailedMigration,
     script: Option<String>,
 ) -> std::result::Result<Vec<PlannedChange>, String> {
-    use crate::report::Effect;
     let script = script.ok_or("The migration has no migration.sql.")?;
     if !(failed.cause.transient || failed.script_changed == Some(true)) {
         return Err(format!(
@@ -184,43 +184,23 @@ fn plan_complete(
             failed.cause.title
         ));
     }
-    let statements: Vec<_> = failed
-        .statements
-        .iter()
-        .filter(|s| !s.transaction_control)
-        .collect();
-    if statements.len() != failed.statements.len() {
+    if failed.statements.iter().any(|s| s.transaction_control) {
         return Err("The script has its own transaction control; complete it by hand.".to_string());
     }
-    if let Some(s) = statements.iter().find(|s| s.effect == Effect::Unverifiable) {
-        return Err(format!(
-            "Statement #{} cannot be verified, so completing it cannot be proven.",
-            s.index
-        ));
-    }
-    let first_absent = statements
-        .iter()
-        .position(|s| s.effect == Effect::Absent)
-        .unwrap_or(statements.len());
-    if statements[first_absent..]
-        .iter()
-        .any(|s| s.effect != Effect::Absent)
-    {
-        return Err(
-            "Its present and missing statements interleave: it did not simply stop part-way."
-                .to_string(),
-        );
-    }
-    if let Some(s) = statements[first_absent..]
-        .iter()
-        .find(|s| s.non_transactional.is_some())
-    {
+    let Some(applied) = failed.applied_statements else {
+        return Err("The evidence does not decide which statements ran.".to_string());
+    };
+    let rest = failed
+        .statements
+        .get(applied as usize..)
+        .ok_or("The evidence does not decide which statements ran.")?;
+    if let Some(s) = rest.iter().find(|s| s.non_transactional.is_some()) {
         return Err(format!(
             "Statement #{} cannot run inside a transaction.",
             s.index
         ));
     }
-    let mut plan: Vec<PlannedChange> = statements[first_absent..]
+    let mut plan: Vec<PlannedChange> = rest
         .iter()
         .map(|s| PlannedChange::RunStatement {
             migration_name: failed.name.clone(),

@@ -293,18 +293,23 @@ pub async fn write_plan(session: &mut Session, schema: &str, plan: &[PlannedChan
             }
             PlannedChange::VerifyPresent { migration_name, script } => {
                 let assessed = crate::evidence::assess(&tx, std::slice::from_ref(&Some(script.clone())), schema).await?;
+                // The catalog must now be exactly as the whole script leaves it.
                 let missing: Vec<String> = assessed
                     .iter()
-                    .flat_map(|a| &a.statements)
-                    .filter(|s| !s.transaction_control && s.effect != crate::report::Effect::Present)
-                    .map(|s| format!("#{}", s.index))
+                    .flat_map(|a| {
+                        a.scan
+                            .differences
+                            .get(a.statement_count())
+                            .map(|(_, kept)| kept.iter().map(|(e, _)| e.to_string()).collect::<Vec<_>>())
+                            .unwrap_or_default()
+                    })
                     .collect();
                 if !missing.is_empty() {
                     return Err(DoctorError::new(
                         ErrorCode::Unsafe,
                         format!(
-                            "After running its missing statements, statement(s) {} of `{migration_name}` are still not in the \
-                             database. Rolled back: nothing was written.",
+                            "After running its missing statements, the catalog is still not as `{migration_name}` leaves it \
+                             ({}). Rolled back: nothing was written.",
                             missing.join(", ")
                         ),
                     ));

@@ -5,15 +5,28 @@ use tokio_postgres::GenericClient;
 
 use super::catalog::{self, Observed};
 use super::effects::{self, StatementEffects};
+use super::kind::{self, StatementKind, StatementTraits};
+use super::matching::{self, PrefixMatch, PrefixScan};
+use super::replay::Replay;
 use super::split::{self, Statement};
 use crate::error::{DoctorError, Result};
-use crate::report::{Effect, StatementEvidence};
+use crate::report::{Effect, Execution, StatementEvidence};
 
-/// One failed migration's statements with what the catalog says about each.
+/// One failed migration's script held against the live catalog: each statement judged alone,
+/// and every prefix of the script replayed and matched.
 #[derive(Debug, Clone, Default)]
 pub struct Assessed {
-    pub statements: Vec<StatementEvidence>,
+    /// Per statement, judged alone against the catalog (the details of the report).
+    pub own: Vec<StatementEvidence>,
+    pub traits: Vec<StatementTraits>,
+    pub scan: PrefixScan,
     pub has_transaction_control: bool,
+}
+
+impl Assessed {
+    pub fn statement_count(&self) -> usize {
+        self.own.len()
+    }
 }
 
 /// `scripts[i]` is the local migration.sql of the i-th failed migration (None: folder gone).
@@ -51,17 +64,102 @@ pub async fn assess(
         .iter()
         .map(|p| match p {
             None => Assessed::default(),
-            Some((split, effects)) => Assessed {
-                has_transaction_control: split.has_transaction_control,
-                statements: split
+            Some((split, effects)) => {
+                let traits: Vec<StatementTraits> = split
                     .statements
                     .iter()
                     .zip(&effects.statements)
-                    .map(|(stmt, eff)| judge(stmt, eff, &snapshot))
-                    .collect(),
-            },
+                    .map(|(stmt, eff)| {
+                        kind::traits(stmt, matches!(eff, StatementEffects::Verifiable(_)))
+                    })
+                    .collect();
+                let replay = Replay::new(effects, &traits);
+                Assessed {
+                    has_transaction_control: split.has_transaction_control,
+                    own: split
+                        .statements
+                        .iter()
+                        .zip(&effects.statements)
+                        .map(|(stmt, eff)| judge(stmt, eff, &snapshot))
+                        .collect(),
+                    scan: matching::scan(&replay, &snapshot),
+                    traits,
+                }
+            }
         })
         .collect())
+}
+
+/// The statements as the matched prefixes describe them: ran (present), did not run (absent),
+/// or undetermined (unknown; unverifiable when it cannot be checked at all). The details say
+/// which catalog facts decided it, or why it was inferred.
+pub fn statements_under(
+    assessed: &Assessed,
+    m: &PrefixMatch,
+    execution: Execution,
+) -> Vec<StatementEvidence> {
+    if m.matching.is_empty() {
+        // Nothing matches: each statement as it looks alone (the conflicts show there).
+        return assessed.own.clone();
+    }
+    assessed
+        .own
+        .iter()
+        .enumerate()
+        .map(|(i, own)| {
+            let t = assessed.traits.get(i).copied();
+            let modelled = t.is_some_and(|t| t.kind == StatementKind::Modelled);
+            let mut out = own.clone();
+            match m.statement_ran(i) {
+                Some(ran) => {
+                    out.effect = if ran { Effect::Present } else { Effect::Absent };
+                    out.detail = if modelled {
+                        match (ran, own.effect) {
+                            (true, Effect::Present) | (false, Effect::Absent) => own.detail.clone(),
+                            (true, _) => Some(
+                                "applied: its changes were changed again by later statements, which are present"
+                                    .to_string(),
+                            ),
+                            (false, _) => Some(
+                                "not applied: the catalog is as it was before this statement (what it makes was already there, or is made again later)"
+                                    .to_string(),
+                            ),
+                        }
+                    } else if execution == Execution::AllOrNothing {
+                        Some(format!(
+                            "{} by inference: the script ran as one transaction, and the catalog shows {} of it",
+                            if ran { "ran" } else { "did not run" },
+                            if ran { "all" } else { "none" }
+                        ))
+                    } else {
+                        Some(format!(
+                            "{} by inference: statements ran one by one, and {}",
+                            if ran { "ran" } else { "did not run" },
+                            if ran {
+                                "a later statement is applied"
+                            } else {
+                                "an earlier statement is not applied"
+                            }
+                        ))
+                    };
+                }
+                None => {
+                    out.effect = if modelled {
+                        Effect::Unknown
+                    } else {
+                        Effect::Unverifiable
+                    };
+                    out.detail = Some(match own.detail.as_deref() {
+                        Some(d) if !modelled => format!(
+                            "{d}; the statements around it do not decide whether it ran"
+                        ),
+                        _ => "the catalog looks the same whether or not it ran".to_string(),
+                    });
+                }
+            }
+            out
+        })
+        .collect()
 }
 
 fn judge(

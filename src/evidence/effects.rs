@@ -11,7 +11,7 @@ use std::fmt;
 use super::split::{lex, SplitScript, Statement, Tok, Token};
 
 /// What a column's default should be.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DefaultExpectation {
     /// No default.
     Absent,
@@ -21,7 +21,7 @@ pub enum DefaultExpectation {
     Nextval,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ConstraintKind {
     PrimaryKey,
     Unique,
@@ -30,7 +30,7 @@ pub enum ConstraintKind {
     Exclusion,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RefAction {
     NoAction,
     Restrict,
@@ -39,7 +39,7 @@ pub enum RefAction {
     SetDefault,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ForeignKeySpec {
     pub ref_schema: String,
     pub ref_table: String,
@@ -49,7 +49,7 @@ pub struct ForeignKeySpec {
     pub on_update: RefAction,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TypeKind {
     Enum,
     Composite,
@@ -58,7 +58,7 @@ pub enum TypeKind {
 }
 
 /// Relations share one namespace per schema; these are the kinds a script creates by name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RelationKind {
     Table,
     View,
@@ -74,7 +74,7 @@ pub enum RelationKind {
 /// `character varying(191)`, `text[]`), `"Name"` / `"schema"."Name"` (+ modifiers, `[]`) for
 /// user-defined ones. `replaces` is set when the script drops an object of that name first, so an
 /// object of that name with another shape means "not applied yet" rather than a conflict.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Expectation {
     SchemaExists {
         name: String,
@@ -196,7 +196,7 @@ pub enum Expectation {
     },
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum StatementEffects {
     Verifiable(Vec<Expectation>),
     Unverifiable { reason: String },
@@ -260,6 +260,11 @@ pub fn script_effects(script: &SplitScript, default_schema: &str) -> ScriptEffec
 }
 
 impl ScriptEffects {
+    /// Per statement, its steps in order (Err: why it is unverifiable).
+    pub(crate) fn steps(&self) -> &[Result<Vec<Step>, String>] {
+        &self.steps
+    }
+
     /// What the catalog should show once statements `0..applied` ran: each statement's
     /// expectations carried forward through the later ones in that range (renames followed;
     /// facts that a later statement drops or overrides left out). Unverifiable statements are
@@ -289,7 +294,7 @@ impl ScriptEffects {
 // Steps and carrying forward
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Rename {
+pub(crate) enum Rename {
     Relation {
         kind: RelationKind,
         schema: String,
@@ -328,8 +333,25 @@ enum Rename {
     },
 }
 
+impl Rename {
+    /// The same rename the other way round: applied to a fact about the new name, it changes the
+    /// fact exactly when the rename concerns it.
+    pub(crate) fn reversed(&self) -> Rename {
+        let mut r = self.clone();
+        match &mut r {
+            Rename::Relation { from, to, .. }
+            | Rename::Column { from, to, .. }
+            | Rename::Constraint { from, to, .. }
+            | Rename::Index { from, to, .. }
+            | Rename::Type { from, to, .. }
+            | Rename::EnumValue { from, to, .. } => std::mem::swap(from, to),
+        }
+        r
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Step {
+pub(crate) enum Step {
     Expect(Expectation),
     /// Comes before the expectations (new present, old absent) of the same rename.
     Rename(Rename),
@@ -395,8 +417,8 @@ fn effects_of(own: &[Step]) -> StatementEffects {
 }
 
 /// Identity of the object an expectation is about.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Obj<'a> {
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum Obj<'a> {
     Schema(&'a str),
     Extension(&'a str),
     Relation(RelationKind, &'a str, &'a str),
@@ -502,7 +524,7 @@ impl Expectation {
         }
     }
 
-    fn obj(&self) -> Obj<'_> {
+    pub(crate) fn obj(&self) -> Obj<'_> {
         use Expectation::*;
         match self {
             SchemaExists { name, .. } => Obj::Schema(name),
@@ -642,7 +664,7 @@ impl Expectation {
 }
 
 /// Whether `drop` (an absence fact) removes the object `e` is about, or the object it lives in.
-fn removes(drop: &Expectation, e: &Expectation) -> bool {
+pub(crate) fn removes(drop: &Expectation, e: &Expectation) -> bool {
     drop.obj() == e.obj()
         || match (drop.obj(), e) {
             (Obj::Schema(s), _) => e.schema() == Some(s),
@@ -672,7 +694,7 @@ fn removes(drop: &Expectation, e: &Expectation) -> bool {
 
 /// Carries `e` through a later step, in place: false when the step drops or overrides what `e`
 /// states.
-fn carry(e: &mut Expectation, step: &Step) -> bool {
+pub(crate) fn carry(e: &mut Expectation, step: &Step) -> bool {
     let later = match step {
         Step::Rename(r) => {
             apply_rename(e, r);
@@ -721,7 +743,7 @@ fn carry(e: &mut Expectation, step: &Step) -> bool {
     true
 }
 
-fn apply_rename(e: &mut Expectation, r: &Rename) {
+pub(crate) fn apply_rename(e: &mut Expectation, r: &Rename) {
     use Expectation::*;
     let swap = |name: &mut String, from: &str, to: &str| {
         if name == from {

@@ -29,6 +29,9 @@
 pub mod assess;
 pub mod catalog;
 pub mod effects;
+pub mod kind;
+pub mod matching;
+pub mod replay;
 pub mod split;
 
 pub use assess::{assess, Assessed};

@@ -1,0 +1,262 @@
+//! The replay: the catalog state a failed script leaves after each prefix of its statements.
+//!
+//! State after the first `k` statements, over the objects the script touches:
+//! - what statements `0..k` made true, each fact carried forward through the later ones of the
+//!   prefix (`ScriptEffects::after`): a drop, a rename or a re-creation updates it;
+//! - for objects no statement of the prefix touched yet, their state before the script, where a
+//!   later statement implies it: a statement that creates an object without `IF NOT EXISTS`
+//!   fails if it exists, so it did not exist before; a drop without `IF EXISTS`, a rename or an
+//!   `ALTER COLUMN` need it to exist. Everything else about the state before the script is what
+//!   the live catalog says (it is not constrained).
+//!
+//! Statements the recogniser does not model take no part in the facts; an opaque one (DO, CALL,
+//! unmodelled DDL) may have changed anything, so the state before the script is only implied
+//! back to the last opaque statement before the one that implies it.
+
+use super::effects::{apply_rename, removes, Expectation, ScriptEffects, StatementEffects, Step};
+use super::kind::{StatementKind, StatementTraits};
+
+/// A fact about the state before the script, implied by statement `statement`; it describes the
+/// catalog after every prefix `k` with `from <= k <= statement`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PriorFact {
+    pub fact: Expectation,
+    pub statement: usize,
+    pub from: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct Replay<'a> {
+    effects: &'a ScriptEffects,
+    pub prior: Vec<PriorFact>,
+}
+
+impl<'a> Replay<'a> {
+    pub fn new(effects: &'a ScriptEffects, traits: &[StatementTraits]) -> Replay<'a> {
+        Replay {
+            effects,
+            prior: prior_facts(effects, traits),
+        }
+    }
+
+    pub fn statement_count(&self) -> usize {
+        self.effects.statements.len()
+    }
+
+    /// The facts that hold once exactly the first `k` statements ran.
+    pub fn facts(&self, k: usize) -> Vec<Expectation> {
+        let mut out: Vec<Expectation> = self
+            .effects
+            .after(k)
+            .iter()
+            .flat_map(StatementEffects::expectations)
+            .cloned()
+            .collect();
+        out.extend(
+            self.prior
+                .iter()
+                .filter(|p| p.from <= k && k <= p.statement)
+                .map(|p| p.fact.clone()),
+        );
+        out
+    }
+}
+
+/// The state before the script that its statements imply (see the module comment).
+fn prior_facts(effects: &ScriptEffects, traits: &[StatementTraits]) -> Vec<PriorFact> {
+    let steps = effects.steps();
+    // Every step with its statement, in script order.
+    let flat: Vec<(usize, &Step)> = steps
+        .iter()
+        .enumerate()
+        .flat_map(|(i, r)| r.iter().flatten().map(move |s| (i, s)))
+        .collect();
+    // Steps that touch objects other than the one they name: drops (of a table, a column, a
+    // type, a schema) and renames. Usually few.
+    let indirect: Vec<usize> = (0..flat.len())
+        .filter(|&p| match flat[p].1 {
+            Step::Rename(_) => true,
+            Step::Expect(e) => e.exists() == Some(false),
+        })
+        .collect();
+    let mut last_opaque: Option<usize> = None;
+    let mut opaque_before = Vec::with_capacity(steps.len());
+    for (i, t) in traits.iter().enumerate() {
+        opaque_before.push(last_opaque);
+        if t.kind == StatementKind::Opaque {
+            last_opaque = Some(i);
+        }
+    }
+    let mut seen: Vec<&Expectation> = Vec::new();
+    let mut out = Vec::new();
+    for (q, &(stmt, step)) in flat.iter().enumerate() {
+        let Step::Expect(e) = step else { continue };
+        if seen.iter().any(|s| s.obj() == e.obj()) {
+            continue;
+        }
+        seen.push(e);
+        let guarded = traits.get(stmt).is_none_or(|t| t.guarded);
+        if guarded {
+            continue;
+        }
+        // Touched before, by an earlier statement, through its table, type or a rename.
+        let touched_earlier = indirect
+            .iter()
+            .take_while(|&&p| p < q)
+            .filter(|&&p| flat[p].0 < stmt)
+            .any(|&p| touches(flat[p].1, e));
+        if touched_earlier {
+            continue;
+        }
+        let Some(fact) = state_before(e) else {
+            continue;
+        };
+        out.push(PriorFact {
+            fact,
+            statement: stmt,
+            from: opaque_before
+                .get(stmt)
+                .copied()
+                .flatten()
+                .map_or(0, |o| o + 1),
+        });
+    }
+    out
+}
+
+/// Whether `step` changes the object `e` is about, other than by naming it directly.
+fn touches(step: &Step, e: &Expectation) -> bool {
+    match step {
+        Step::Rename(r) => {
+            let mut forward = e.clone();
+            apply_rename(&mut forward, r);
+            let mut backward = e.clone();
+            apply_rename(&mut backward, &r.reversed());
+            forward != *e || backward != *e
+        }
+        Step::Expect(d) => d.exists() == Some(false) && removes(d, e),
+    }
+}
+
+/// What the first statement that names an object, made without `IF [NOT] EXISTS`, implies about
+/// it before it ran: created -> it did not exist; dropped or renamed away -> it existed (shape
+/// unknown); a column property changed -> the column existed.
+fn state_before(e: &Expectation) -> Option<Expectation> {
+    use Expectation::*;
+    let mut f = e.clone();
+    match (&mut f, e.exists()) {
+        (_, Some(exists)) => {
+            set_existence(&mut f, !exists);
+            Some(f)
+        }
+        (
+            ColumnType {
+                schema,
+                table,
+                column,
+                ..
+            }
+            | ColumnNotNull {
+                schema,
+                table,
+                column,
+                ..
+            }
+            | ColumnDefault {
+                schema,
+                table,
+                column,
+                ..
+            },
+            None,
+        ) => Some(ColumnExists {
+            schema: schema.clone(),
+            table: table.clone(),
+            column: column.clone(),
+            exists: true,
+            data_type: None,
+            not_null: None,
+            default: None,
+            replaces: false,
+        }),
+        _ => None,
+    }
+}
+
+/// Sets `exists`, keeping what identifies the object and dropping what describes its shape.
+fn set_existence(e: &mut Expectation, value: bool) {
+    use Expectation::*;
+    match e {
+        SchemaExists { exists, .. }
+        | TableExists { exists, .. }
+        | ViewExists { exists, .. }
+        | MaterializedViewExists { exists, .. }
+        | SequenceExists { exists, .. }
+        | EnumValueExists { exists, .. }
+        | FunctionExists { exists, .. }
+        | TriggerExists { exists, .. } => *exists = value,
+        ExtensionExists { schema, exists, .. } => {
+            *schema = None;
+            *exists = value;
+        }
+        TypeExists { kind, exists, .. } => {
+            *kind = None;
+            *exists = value;
+        }
+        ColumnExists {
+            exists,
+            data_type,
+            not_null,
+            default,
+            replaces,
+            ..
+        } => {
+            *exists = value;
+            *data_type = None;
+            *not_null = None;
+            *default = None;
+            *replaces = false;
+        }
+        ConstraintExists {
+            name,
+            kind,
+            columns,
+            foreign_key,
+            exists,
+            replaces,
+            ..
+        } => {
+            // An unnamed constraint is identified by its kind and columns: keep them.
+            if name.is_some() {
+                *kind = None;
+                *columns = None;
+            }
+            *foreign_key = None;
+            *exists = value;
+            *replaces = false;
+        }
+        IndexExists {
+            table,
+            unique,
+            columns,
+            method,
+            descending,
+            exists,
+            replaces,
+            ..
+        } => {
+            *table = None;
+            *unique = None;
+            *columns = None;
+            *method = None;
+            *descending = None;
+            *exists = value;
+            *replaces = false;
+        }
+        ColumnType { .. }
+        | ColumnNotNull { .. }
+        | ColumnDefault { .. }
+        | SequenceOwnedBy { .. }
+        | CommentEquals { .. } => {}
+    }
+}

@@ -1,0 +1,198 @@
+//! The replay over the sequence patterns of real migrations, against a real PostgreSQL: for
+//! each script, every prefix is applied for real, and the prefixes the catalog matches must be
+//! exactly the ones the catalog cannot tell apart from the truth (never excluding the truth).
+//! Needs `PMD_TEST_DATABASE_URL` (see tests/common).
+
+mod common;
+
+use common::TestDb;
+use prisma_migrate_doctor::evidence::catalog::{load_scoped, names_named, schemas_named};
+use prisma_migrate_doctor::evidence::effects::{script_effects, StatementEffects};
+use prisma_migrate_doctor::evidence::kind::traits;
+use prisma_migrate_doctor::evidence::matching::scan;
+use prisma_migrate_doctor::evidence::replay::Replay;
+use prisma_migrate_doctor::evidence::split::split_script;
+use prisma_migrate_doctor::execution::possible_prefixes;
+use prisma_migrate_doctor::report::{Execution, Verdict};
+use prisma_migrate_doctor::verdict::decide_verdict;
+
+/// Applies `setup`, then the first `k` statements of `script`; returns the matching prefixes
+/// (statement by statement) and the verdict's applied count.
+async fn matching_after(
+    tag: &str,
+    setup: &str,
+    script: &str,
+    k: usize,
+) -> (Vec<usize>, Verdict, Option<usize>) {
+    let db = TestDb::new(tag).await;
+    db.client.batch_execute(setup).await.unwrap();
+    let split = split_script(script);
+    for stmt in &split.statements[..k] {
+        db.client.batch_execute(&stmt.sql).await.unwrap();
+    }
+    let effects = script_effects(&split, "public");
+    let all = || {
+        effects
+            .statements
+            .iter()
+            .flat_map(StatementEffects::expectations)
+    };
+    let snapshot = load_scoped(
+        &db.client,
+        &schemas_named(all(), "public"),
+        Some(&names_named(all())),
+    )
+    .await
+    .unwrap();
+    let t: Vec<_> = split
+        .statements
+        .iter()
+        .zip(&effects.statements)
+        .map(|(s, e)| traits(s, matches!(e, StatementEffects::Verifiable(_))))
+        .collect();
+    let replay = Replay::new(&effects, &t);
+    let n = split.statements.len();
+    let m = scan(&replay, &snapshot).select(possible_prefixes(Execution::StatementByStatement, n));
+    let d = decide_verdict(&m, &t, n);
+    db.finish().await;
+    (m.matching, d.verdict, d.applied)
+}
+
+/// Every prefix k: `expected[k]` is the set the catalog must match after k statements ran.
+async fn check(tag: &str, setup: &str, script: &str, expected: &[&[usize]]) {
+    let n = split_script(script).statements.len();
+    assert_eq!(expected.len(), n + 1, "{tag}: one expectation per prefix");
+    for (k, want) in expected.iter().enumerate() {
+        let (got, verdict, applied) = matching_after(tag, setup, script, k).await;
+        assert_eq!(got, want.to_vec(), "{tag}: after {k} statement(s)");
+        assert!(got.contains(&k), "{tag}: the truth {k} must match");
+        if want.len() == 1 {
+            assert_eq!(applied, Some(k), "{tag}: decided at {k} ({verdict:?})");
+        }
+    }
+}
+
+const USER: &str = r#"CREATE TABLE "User" ("id" SERIAL PRIMARY KEY, "email" TEXT NOT NULL);
+CREATE TABLE "Post" ("id" SERIAL PRIMARY KEY, "authorId" INTEGER NOT NULL);
+ALTER TABLE "Post" ADD CONSTRAINT "Post_authorId_fkey" FOREIGN KEY ("authorId") REFERENCES "User"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
+INSERT INTO "User" ("email") VALUES ('a@x'), ('b@x');"#;
+
+#[tokio::test]
+async fn foreign_key_dropped_and_re_added_with_cascade() {
+    let script = r#"ALTER TABLE "Post" DROP CONSTRAINT "Post_authorId_fkey";
+ALTER TABLE "Post" ADD CONSTRAINT "Post_authorId_fkey" FOREIGN KEY ("authorId") REFERENCES "User"("id") ON DELETE CASCADE ON UPDATE CASCADE;"#;
+    // Before the script and after it both have a constraint of that name. The script alone does
+    // not say the old one's shape, so a cascading one could be either end; a restricting one is
+    // surely the state before. (The pipeline reads the old shape from the earlier migrations.)
+    check("fk", USER, script, &[&[0], &[1], &[0, 2]]).await;
+}
+
+#[tokio::test]
+async fn column_added_filled_then_made_required() {
+    let script = r#"ALTER TABLE "User" ADD COLUMN "slug" TEXT;
+UPDATE "User" SET "slug" = "email";
+ALTER TABLE "User" ALTER COLUMN "slug" SET NOT NULL;
+CREATE UNIQUE INDEX "User_slug_key" ON "User"("slug");"#;
+    check("slug", USER, script, &[&[0], &[1, 2], &[1, 2], &[3], &[4]]).await;
+    // The UPDATE between the two matches is a data change: never decided.
+    let (_, verdict, applied) = matching_after("slug_v", USER, script, 1).await;
+    assert_eq!((verdict, applied), (Verdict::Unknown, None));
+}
+
+#[tokio::test]
+async fn prisma_enum_swap() {
+    let setup = r#"CREATE TYPE "Role" AS ENUM ('USER', 'ADMIN', 'GUEST');
+CREATE TABLE "Member" ("id" SERIAL PRIMARY KEY, "role" "Role" NOT NULL DEFAULT 'USER');"#;
+    let script = r#"BEGIN;
+CREATE TYPE "Role_new" AS ENUM ('USER', 'ADMIN');
+ALTER TABLE "Member" ALTER COLUMN "role" DROP DEFAULT;
+ALTER TABLE "Member" ALTER COLUMN "role" TYPE "Role_new" USING ("role"::text::"Role_new");
+ALTER TYPE "Role" RENAME TO "Role_old";
+ALTER TYPE "Role_new" RENAME TO "Role";
+DROP TYPE "Role_old";
+ALTER TABLE "Member" ALTER COLUMN "role" SET DEFAULT 'USER';
+COMMIT;"#;
+    let n = split_script(script).statements.len();
+    // Every real prefix is matched. The old type's labels are not in the script, so "none" and
+    // "all" look alike to it: then nothing is decided (never a wrong verdict).
+    for k in 0..=n {
+        let (got, verdict, _) = matching_after("enum", setup, script, k).await;
+        assert!(got.contains(&k), "after {k}: {got:?}");
+        if got.contains(&0) && got.contains(&n) {
+            assert_eq!(verdict, Verdict::Unknown, "after {k}: {got:?}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn table_swap_through_a_temporary_name() {
+    let script = r#"CREATE TABLE "User_new" ("id" SERIAL PRIMARY KEY, "email" TEXT NOT NULL, "name" TEXT);
+INSERT INTO "User_new" ("id", "email") SELECT "id", "email" FROM "User";
+ALTER TABLE "Post" DROP CONSTRAINT "Post_authorId_fkey";
+DROP TABLE "User";
+ALTER TABLE "User_new" RENAME TO "User";
+ALTER TABLE "Post" ADD CONSTRAINT "Post_authorId_fkey" FOREIGN KEY ("authorId") REFERENCES "User"("id") ON DELETE RESTRICT ON UPDATE CASCADE;"#;
+    let n = split_script(script).statements.len();
+    for k in 0..=n {
+        let (got, verdict, _) = matching_after("swap", USER, script, k).await;
+        assert!(got.contains(&k), "after {k}: {got:?}");
+        if got.contains(&0) && got.contains(&n) {
+            // The old table's shape is not in the script: undecided, never guessed.
+            assert_eq!(verdict, Verdict::Unknown, "after {k}: {got:?}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn guarded_statements_and_session_settings() {
+    let script = r#"SET lock_timeout = '5s';
+CREATE INDEX IF NOT EXISTS "User_email_idx" ON "User"("email");
+SET LOCAL statement_timeout = 0;
+ALTER TABLE "User" ADD COLUMN "name" TEXT;"#;
+    // The SET, the guarded index (which the prefix does not decide before it exists) and the
+    // LOCK leave nothing to tell apart, and are harmless to run again or skip.
+    check(
+        "guarded",
+        USER,
+        script,
+        &[&[0, 1], &[0, 1], &[0, 1, 2, 3], &[0, 1, 2, 3], &[4]],
+    )
+    .await;
+    let (_, verdict, applied) = matching_after("guarded_v", USER, script, 1).await;
+    assert_eq!((verdict, applied), (Verdict::NotApplied, Some(0)));
+    // Once the index exists, the guarded statement and the LOCK cannot be told from not run:
+    // the verdict takes the shortest prefix, and re-running them is harmless.
+    let (_, verdict, applied) = matching_after("guarded_v2", USER, script, 3).await;
+    assert_eq!((verdict, applied), (Verdict::NotApplied, Some(0)));
+}
+
+#[tokio::test]
+async fn view_dropped_and_re_created() {
+    let script = r#"DROP VIEW IF EXISTS "UserEmails";
+CREATE VIEW "UserEmails" AS SELECT "id", "email" FROM "User";
+ALTER TABLE "User" ADD COLUMN "age" INTEGER;"#;
+    let setup = format!("{USER}\nCREATE VIEW \"UserEmails\" AS SELECT \"email\" FROM \"User\";");
+    for k in 0..=3 {
+        let (got, _, _) = matching_after("view", &setup, script, k).await;
+        assert!(got.contains(&k), "after {k}: {got:?}");
+    }
+    // The last statement decides between the two ends.
+    let (got, verdict, _) = matching_after("view_end", &setup, script, 3).await;
+    assert_eq!(got, vec![3]);
+    assert_eq!(verdict, Verdict::FullyApplied);
+}
+
+#[tokio::test]
+async fn object_created_and_dropped_within_the_script() {
+    let script = r#"CREATE TABLE "Tmp" ("id" INTEGER);
+INSERT INTO "Tmp" SELECT "id" FROM "User";
+DROP TABLE "Tmp";
+ALTER TABLE "User" ADD COLUMN "flag" BOOLEAN NOT NULL DEFAULT false;"#;
+    check(
+        "tmp",
+        USER,
+        script,
+        &[&[0, 3], &[1, 2], &[1, 2], &[0, 3], &[4]],
+    )
+    .await;
+}
