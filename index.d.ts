@@ -224,6 +224,8 @@ export interface FleetOptions {
   schemas?: string
   /** Targets in flight at once, one connection each (default 4, at most 64). */
   concurrency?: number
+  /** The Prisma version that deploys these targets, as for `diagnose()`. */
+  prismaVersion?: string
   /** Filled in by the JS wrapper from a Prisma 7 config file, as for `diagnose()`. */
   prismaConfig?: PrismaConfigInput
 }
@@ -331,6 +333,7 @@ export interface HealManyOptions {
   targets?: Array<string>
   schemas?: string
   concurrency?: number
+  prismaVersion?: string
   /** Plan only: report what heal would do on each target, write nothing. */
   dryRun?: boolean
   /** What heal may do; default `['retry', 'mark-applied']`. */
