@@ -287,18 +287,24 @@ fn is_server_failure(code: ErrorCode) -> bool {
     )
 }
 
-/// The project once for the whole fleet. Without a URL of its own, the first URL target stands
-/// in for it (the project is still needed for its migrations folder).
+/// The project once for the whole fleet. When every target is a URL, the project needs no URL
+/// of its own (only its migrations folder): the first target stands in for it during discovery.
+/// Schema names and patterns are read in the project's database, so they still need its URL.
 fn prepare(request: &FleetRequest) -> Result<diagnose::Prepared> {
+    let targets: Vec<&str> = request
+        .targets
+        .iter()
+        .map(|t| t.trim())
+        .filter(|t| !t.is_empty())
+        .collect();
+    let only_urls = request.schemas.is_none() && targets.iter().all(|t| is_url(t));
     match diagnose::prepare(&request.options) {
-        Err(e) if e.code == ErrorCode::Config && request.options.url.is_none() => {
-            let Some(first) = request.targets.iter().find(|t| is_url(t)) else {
+        Err(e) if e.code == ErrorCode::Config && request.options.url.is_none() && only_urls => {
+            let Some(first) = targets.first() else {
                 return Err(e);
             };
             let mut options = request.options.clone();
-            options.url = Some(first.trim().to_string());
-            // The stand-in URL only helps discovery; schema-name targets still need the
-            // project's own URL, so a failure here is the original one.
+            options.url = Some((*first).to_string());
             diagnose::prepare(&options).map_err(|_| e)
         }
         other => other,
