@@ -57,6 +57,12 @@ export interface DatabaseInfo {
  */
 export declare function diagnose(options?: DoctorOptions | undefined | null): Promise<Diagnosis>
 
+/**
+ * `diagnose()` for many databases or tenant schemas: one aggregated report, blocked targets
+ * first. A target's error is its entry; it never stops the run. Never writes.
+ */
+export declare function diagnoseMany(options: FleetOptions, onProgress?: (((arg: FleetProgress) => void)) | undefined | null): Promise<FleetReport>
+
 /** The result of `diagnose()`: read-only, never writes. */
 export interface Diagnosis {
   /** `prisma migrate deploy` would stop with P3009. */
@@ -180,6 +186,110 @@ export interface Finding {
   migration: string | null
 }
 
+/** How many targets are in each state. */
+export interface FleetCounts {
+  total: number
+  blocked: number
+  refused: number
+  needsBaseline: number
+  error: number
+  healed: number
+  behind: number
+  noLedger: number
+  healthy: number
+}
+
+/** Options of `diagnoseMany()`: the project (as for `diagnose()`) and its targets. */
+export interface FleetOptions {
+  /**
+   * The base URL: schema-name targets and `schemas` are read in its database. Default: found as
+   * for `diagnose()`.
+   */
+  url?: string
+  cwd?: string
+  /** Path to schema.prisma (the Prisma schema file, not a database schema). */
+  schema?: string
+  migrationsDir?: string
+  connectTimeoutMs?: number
+  lockTimeoutMs?: number
+  /**
+   * Connection URLs (`postgresql://...`, own `?schema=` honoured) and/or database schema names
+   * in the base URL's database.
+   */
+  targets?: Array<string>
+  /**
+   * A LIKE pattern (e.g. `tenant_%`) over the schemas of the base database that hold
+   * `_prisma_migrations`.
+   */
+  schemas?: string
+  /** Targets in flight at once, one connection each (default 4, at most 64). */
+  concurrency?: number
+  /** The Prisma version that deploys these targets, as for `diagnose()`. */
+  prismaVersion?: string
+  /** Filled in by the JS wrapper from a Prisma 7 config file, as for `diagnose()`. */
+  prismaConfig?: PrismaConfigInput
+}
+
+/** Progress of a run: one call per finished target. */
+export interface FleetProgress {
+  done: number
+  total: number
+  target: string
+  state: TargetState
+}
+
+/** The result of `diagnoseMany()` / `healMany()`. */
+export interface FleetReport {
+  /** `diagnose` or `heal`. */
+  mode: string
+  dryRun: boolean
+  /** Some target cannot deploy as it is (blocked, refused or needs a baseline). */
+  blocked: boolean
+  counts: FleetCounts
+  /**
+   * Every target, most urgent first (blocked, refused, needs-baseline, error, healed, behind,
+   * no-ledger, healthy), in the order given within a state.
+   */
+  targets: Array<FleetTarget>
+  migrationsDir: string
+  /** Local migrations (read and hashed once for the whole run). */
+  localMigrations: number
+  concurrency: number
+  /** Connections opened for the whole run. */
+  connections: number
+  durationMs: number
+  /** The human-readable report (what the CLI prints); no passwords. */
+  summary: string
+}
+
+/** One database or schema of the fleet. */
+export interface FleetTarget {
+  /** The target as given: a schema name, or the URL with its password replaced by ****. */
+  target: string
+  host: string
+  port: number
+  database: string
+  /** The schema `_prisma_migrations` is read from. */
+  schema: string
+  state: TargetState
+  error: TargetError | null
+  /** Failed migrations with their evidence, cause, verdict and action, as `diagnose()` has them. */
+  failed: Array<FailedMigration>
+  unappliedMigrationNames: Array<string>
+  editedMigrationNames: Array<string>
+  missingLocallyNames: Array<string>
+  baselineMigrationNames: Array<string>
+  /** How many local migrations are recorded as applied. */
+  appliedCount: number
+  hasMigrationsTable: boolean
+  findings: Array<Finding>
+  /** healMany: what heal decided per failed migration (empty for diagnoseMany). */
+  decisions: Array<HealDecision>
+  /** healMany: Prisma's advisory lock was held while it decided and wrote. */
+  locked: boolean
+  durationMs: number
+}
+
 /**
  * Resolves failed migrations only where the evidence proves it safe; refuses and explains
  * everything else. Meant for `prestart` hooks.
@@ -204,6 +314,32 @@ export interface HealDecision {
   /** What to run by hand when heal refused. */
   commands: Array<string>
   changes: Array<LedgerChange>
+}
+
+/**
+ * `heal()` for many targets, each under Prisma's advisory lock (one database at a time: the
+ * lock is per database), each with the same policy.
+ */
+export declare function healMany(options: HealManyOptions, onProgress?: (((arg: FleetProgress) => void)) | undefined | null): Promise<FleetReport>
+
+/** Options of `healMany()`: the FleetOptions plus heal's policy, applied to each target. */
+export interface HealManyOptions {
+  url?: string
+  cwd?: string
+  schema?: string
+  migrationsDir?: string
+  connectTimeoutMs?: number
+  lockTimeoutMs?: number
+  targets?: Array<string>
+  schemas?: string
+  concurrency?: number
+  prismaVersion?: string
+  /** Plan only: report what heal would do on each target, write nothing. */
+  dryRun?: boolean
+  /** What heal may do; default `['retry', 'mark-applied']`. */
+  allow?: Array<HealAllow>
+  allowPooler?: boolean
+  prismaConfig?: PrismaConfigInput
 }
 
 /** Options of `heal()`: the DoctorOptions plus the policy. */
@@ -343,5 +479,14 @@ export interface StatementEvidence {
   /** Why it cannot run inside a transaction block (CONCURRENTLY, VACUUM, ...), if so. */
   nonTransactional: string | null
 }
+
+/** A target that could not be diagnosed: the error `diagnose()` would have thrown for it. */
+export interface TargetError {
+  code: string
+  message: string
+}
+
+/** Where one target stands; also the order of the report (most urgent first). */
+export type TargetState = 'blocked' | 'refused' | 'needs-baseline' | 'error' | 'healed' | 'behind' | 'no-ledger' | 'healthy'
 
 export type Verdict = 'not-applied' | 'fully-applied' | 'partially-applied' | 'conflicting' | 'unknown'

@@ -1,96 +1,216 @@
 'use strict'
-// npm run bench: how long the doctor takes on a realistic project, against a real PostgreSQL.
-// Prints a Markdown table (the README keeps the latest one). Bounded: fixed iteration counts.
+// npm run bench: the doctor against the real Prisma engine on the same databases, in one run,
+// printed as Markdown tables (the README keeps the latest). Everything runs on one embedded
+// PostgreSQL over loopback; each history is deployed by the real engine and left with one failed
+// migration (bench/datasets.js).
 //
-//   node bench/bench.js [--migrations=200] [--iterations=50]
+//   node bench/bench.js [--real DIR] [--sizes 500,5000] [--iterations 20] [--cold-runs 15]
+//                       [--tenants 1000] [--no-stages] [--no-fleet] [--real-name NAME]
+//
+//   --real DIR   a real project's migrations folder (e.g. trigger.dev's 820 migrations, see the
+//                README for how to get it; default: $PMD_BENCH_REAL, else none)
+//
+// The machine is shared with other work: every comparison interleaves its contenders run by run
+// (A, B, A, B, ...) so load spikes hit both, and reports medians and the ratio of medians taken
+// in the same run.
 
-const { parseArgs } = require('node:util')
+const os = require('node:os')
 const path = require('node:path')
+const { parseArgs } = require('node:util')
 const { spawnSync } = require('node:child_process')
-const { startPostgres, buildUrl } = require('../__test__/support/postgres')
-const { PrismaEngine } = require('../__test__/support/engine')
-const { makeProject } = require('../__test__/support/project')
-const doctor = require('prisma-migrate-doctor')
+const doctor = require('../lib/index.js')
+const { PrismaEngine, readMigrationsList, FILTERS } = require('../__test__/support/engine')
+const { getServer } = require('../__test__/support/postgres')
+const { makeDataset } = require('./datasets')
+const { measureCold, median } = require('./cold')
+const { benchFleet } = require('./fleet')
+
+const ROOT = path.resolve(__dirname, '..')
+const CLI = path.join(ROOT, 'bin', 'prisma-migrate-doctor.js')
 
 const { values } = parseArgs({
-  options: { migrations: { type: 'string', default: '200' }, iterations: { type: 'string', default: '50' } },
+  options: {
+    real: { type: 'string', default: process.env.PMD_BENCH_REAL },
+    sizes: { type: 'string', default: '500,5000' },
+    iterations: { type: 'string', default: '20' },
+    'cold-runs': { type: 'string', default: '15' },
+    tenants: { type: 'string', default: '1000' },
+    'no-stages': { type: 'boolean', default: false },
+    'no-fleet': { type: 'boolean', default: false },
+    'real-name': { type: 'string' },
+  },
 })
-const MIGRATIONS = Number(values.migrations)
 const ITERATIONS = Number(values.iterations)
+const COLD_RUNS = Number(values['cold-runs'])
 
-function stats(samples) {
-  const s = [...samples].sort((a, b) => a - b)
-  const at = (q) => s[Math.min(s.length - 1, Math.floor(q * s.length))]
-  return { p50: at(0.5), p95: at(0.95), min: s[0] }
+/** A name for the real history: the folder under bench-data/ it was exported to, else the project's. */
+function realName(dir) {
+  const parts = path.resolve(dir).split(path.sep)
+  const i = parts.indexOf('bench-data')
+  return i >= 0 && parts[i + 1] ? parts[i + 1] : path.basename(path.resolve(dir, '..', '..'))
 }
 
-async function time(fn, n) {
-  const samples = []
-  for (let i = 0; i < n; i++) {
-    const t = process.hrtime.bigint()
-    await fn()
-    samples.push(Number(process.hrtime.bigint() - t) / 1e6)
+const ms = (t) => Number(process.hrtime.bigint() - t) / 1e6
+const f1 = (x) => (x === undefined || x === null ? '-' : x.toFixed(1))
+const f2 = (x) => x.toFixed(2)
+const out = (s = '') => process.stdout.write(`${s}\n`)
+
+/** diagnose() against the warm engine, interleaved. */
+async function inProcess(ds, iterations) {
+  const migrationsDir = path.join(ds.project.dir, 'prisma', 'migrations')
+  const engine = await PrismaEngine.open({ url: ds.url })
+  try {
+    const list = await readMigrationsList(migrationsDir)
+    const call = () => engine._run('diagnoseMigrationHistory', { migrationsList: list, optInToShadowDatabase: false, filters: FILTERS })
+    const opts = { url: ds.url, cwd: ds.project.dir }
+    const first = await doctor.diagnose(opts)
+    if (!first.blocked || first.failed.length !== 1 || first.failed[0].statements.length === 0) {
+      throw new Error(`${ds.label}: expected one failed migration with its evidence`)
+    }
+    await call()
+    const s = { doctor: [], call: [], callRead: [] }
+    for (let i = 0; i < iterations; i++) {
+      let t = process.hrtime.bigint()
+      await doctor.diagnose(opts)
+      s.doctor.push(ms(t))
+      t = process.hrtime.bigint()
+      await call()
+      s.call.push(ms(t))
+      t = process.hrtime.bigint()
+      await engine.diagnoseMigrationHistory(migrationsDir)
+      s.callRead.push(ms(t))
+    }
+    return {
+      doctor: median(s.doctor),
+      call: median(s.call),
+      callRead: median(s.callRead),
+      statements: first.failed[0].statements.length,
+    }
+  } finally {
+    await engine.close()
   }
-  return stats(samples)
+}
+
+function cold(ds, big) {
+  const env = { ...process.env }
+  delete env.DATABASE_URL
+  const node = process.execPath
+  const migrationsDir = path.join(ds.project.dir, 'prisma', 'migrations')
+  const commands = {
+    node: { argv: [node, '-e', '0'], env },
+    load: { argv: [node, '-e', "require('prisma-migrate-doctor')"], env, cwd: ROOT },
+    cli: { argv: [node, CLI, 'diagnose', '--json', '--url', ds.url, '--cwd', ds.project.dir], env, expectStatus: 1 },
+    engine: { argv: [node, path.join(__dirname, 'engine-status.js'), ds.url, migrationsDir], env, expectStatus: 1 },
+  }
+  if (big) commands.cliBig = { argv: [node, CLI, 'diagnose', '--json', '--url', big.url, '--cwd', big.project.dir], env, expectStatus: 1 }
+  return measureCold(commands, COLD_RUNS)
+}
+
+/** The core's own stage timings (bench/stages.rs), or null without cargo. */
+function stages(ds) {
+  const r = spawnSync(
+    'cargo',
+    ['run', '--quiet', '--release', '--no-default-features', '--example', 'stages', '--', ds.url, ds.project.dir, String(ITERATIONS)],
+    { cwd: ROOT, encoding: 'utf8', env: { CARGO_BUILD_JOBS: String(os.availableParallelism()), ...process.env } },
+  )
+  if (r.error || r.status !== 0) {
+    process.stderr.write(`stages skipped: ${r.error ? r.error.message : r.stderr.slice(-400)}\n`)
+    return null
+  }
+  return r.stdout
+    .trim()
+    .split('\n')
+    .map((line) => line.split('\t'))
+    .map(([stage, value]) => [stage, Number(value)])
 }
 
 async function main() {
-  const server = await startPostgres()
-  const migrations = {}
-  for (let i = 0; i < MIGRATIONS; i++) {
-    const name = `2024${String(i).padStart(6, '0')}00_m${i}`
-    migrations[name] =
-      `-- CreateTable\nCREATE TABLE "T${i}" (\n    "id" SERIAL NOT NULL,\n    "name" TEXT NOT NULL,\n    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,\n\n    CONSTRAINT "T${i}_pkey" PRIMARY KEY ("id")\n);\n\n-- CreateIndex\nCREATE UNIQUE INDEX "T${i}_name_key" ON "T${i}"("name");\n`
-  }
-  const failing = `2025000000_failing`
-  migrations[failing] = 'CREATE TABLE "Session" ("id" TEXT PRIMARY KEY, "expires" DATETIME NOT NULL);\n'
-  const project = makeProject({ migrations })
-  const url = buildUrl({ host: server.host, port: server.port, user: server.user, password: server.password, database: 'postgres' })
-  try {
-    const engine = await PrismaEngine.open({ url })
-    const t0 = Date.now()
-    await engine.applyMigrations(project.migrationsDir).catch((e) => {
-      if (e.code !== 'P3018') throw e
-    })
-    const deployMs = Date.now() - t0
-    await engine.close()
+  const server = await getServer()
+  const load0 = os.loadavg()
+  const started = Date.now()
+  const specs = []
+  if (values.real) specs.push({ label: `real: ${values['real-name'] || realName(values.real)}`, real: path.resolve(values.real) })
+  for (const n of values.sizes.split(',').map(Number).filter(Boolean)) specs.push({ label: `synthetic ${n}`, synthetic: n })
 
-    const opts = { url, cwd: project.dir }
-    const d = await doctor.diagnose(opts)
-    if (!d.blocked) throw new Error('expected a blocked database')
-    const diag = await time(() => doctor.diagnose(opts), ITERATIONS)
-    const dry = await time(() => doctor.resolve({ ...opts, migration: failing, as: 'rolled-back', dryRun: true }), ITERATIONS)
-    const status = await time(async () => {
-      const e = await PrismaEngine.open({ url })
-      await e.diagnoseMigrationHistory(project.migrationsDir)
-      await e.close()
-    }, Math.min(ITERATIONS, 20))
-    const cliRuns = []
-    for (let i = 0; i < 10; i++) {
-      const t = Date.now()
-      const res = spawnSync(process.execPath, [path.join(__dirname, '..', 'bin', 'prisma-migrate-doctor.js'), '--json', '--url', url, '--cwd', project.dir])
-      if (res.status !== 1) throw new Error(`CLI exit ${res.status}: ${res.stderr}`)
-      cliRuns.push(Date.now() - t)
+  const datasets = []
+  try {
+    for (const spec of specs) {
+      process.stderr.write(`setting up ${spec.label} ...\n`)
+      datasets.push(await makeDataset(spec))
     }
-    const cli = stats(cliRuns)
-    const f = (x) => x.toFixed(1)
-    const rows = [
-      ['`diagnose()` (API)', diag],
-      ['`resolve({ dryRun: true })` (API)', dry],
-      ['CLI `diagnose --json` (new process)', cli],
-      ['reference: wasm engine `diagnoseMigrationHistory` (open + call + close)', status],
-    ]
-    process.stdout.write(`\n${MIGRATIONS + 1} migrations (1 failed), PostgreSQL ${server.serverVersion} on loopback, ${ITERATIONS} iterations, Node ${process.version}\n\n`)
-    process.stdout.write('| operation | p50 ms | p95 ms | min ms |\n|---|---|---|---|\n')
-    for (const [name, s] of rows) process.stdout.write(`| ${name} | ${f(s.p50)} | ${f(s.p95)} | ${f(s.min)} |\n`)
-    process.stdout.write(`\n(setup: the real engine deployed ${MIGRATIONS} migrations in ${deployMs} ms)\n`)
+    const results = []
+    for (const ds of datasets) {
+      process.stderr.write(`in-process: ${ds.label}\n`)
+      results.push([ds, await inProcess(ds, ds.migrations > 2000 ? Math.max(5, Math.floor(ITERATIONS / 2)) : ITERATIONS)])
+    }
+    const coldBase = datasets.find((d) => d.label.startsWith('real')) || datasets[0]
+    const big = datasets.reduce((a, b) => (b.migrations > a.migrations ? b : a))
+    process.stderr.write(`cold processes on ${coldBase.label}\n`)
+    const c = cold(coldBase, big !== coldBase ? big : null)
+    const st = values['no-stages'] ? null : (process.stderr.write(`stages on ${coldBase.label}\n`), stages(coldBase))
+    const fleet = values['no-fleet'] ? null : (process.stderr.write('fleet\n'), await benchFleet(doctor, { count: Number(values.tenants) }))
+    const load1 = os.loadavg()
+
+    out()
+    out(`Machine: ${os.cpus()[0].model.trim()}, ${os.availableParallelism()} cores, shared (load average ${f2(load0[0])} at the start, ${f2(load1[0])} at the end); Node ${process.version}; PostgreSQL ${server.serverVersion || '(external)'} on loopback, embedded. ${new Date().toISOString().slice(0, 10)}, ${Math.round((Date.now() - started) / 1000)} s.`)
+    out()
+    out('`diagnose()` (full evidence: files, checksums, ledger, catalog, cause, verdict; a new connection each call) against the real engine\'s warm `diagnoseMigrationHistory` (engine open, pool connected), interleaved, medians:')
+    out()
+    out('| history | migrations | failed statements | `diagnose()` ms | engine call ms | ratio | engine + reading the folder (as the CLI does) ms | ratio |')
+    out('|---|---|---|---|---|---|---|---|')
+    for (const [ds, r] of results) {
+      out(`| ${ds.label} | ${ds.migrations} | ${r.statements} | ${f1(r.doctor)} | ${f1(r.call)} | **${f2(r.doctor / r.call)}x** | ${f1(r.callRead)} | ${f2(r.doctor / r.callRead)}x |`)
+    }
+    out()
+    out(`Cold processes on ${coldBase.label} (${coldBase.migrations} migrations), ${COLD_RUNS} interleaved rounds, medians; peak RSS from GNU time:`)
+    out()
+    out('| process | wall ms | vs `node -e 0` | vs engine status | peak RSS MiB |')
+    out('|---|---|---|---|---|')
+    const row = (name, r) => out(`| ${name} | ${f1(r.wallMs)} | ${f2(r.wallMs / c.node.wallMs)}x | ${f2(r.wallMs / c.engine.wallMs)}x | ${f1(r.rssMiB)} |`)
+    row('`node -e 0`', c.node)
+    row("`require('prisma-migrate-doctor')` (JS + addon)", c.load)
+    row('**CLI `diagnose --json`**', c.cli)
+    row('engine: load the wasm engine, status (bench/engine-status.js)', c.engine)
+    if (c.cliBig) row(`CLI \`diagnose --json\`, ${big.label} (${big.migrations} migrations)`, c.cliBig)
+    if (st) {
+      out()
+      out(`Where one \`diagnose()\` spends its time on ${coldBase.label} (the core without Node, bench/stages.rs, each stage alone, medians):`)
+      out()
+      out('| stage | ms |')
+      out('|---|---|')
+      for (const [stage, v] of st) out(`| ${stage} | ${f2(v)} |`)
+      out(`| Node start-up (\`node -e 0\`) | ${f1(c.node.wallMs)} |`)
+      out(`| loading the package and its addon (above minus \`node -e 0\`) | ${f1(c.load.wallMs - c.node.wallMs)} |`)
+    }
+    if (fleet) {
+      out()
+      out(`Fleet: ${fleet.count} tenant schemas in one database (20 migrations each, ${fleet.failed} with a failed migration), one \`diagnoseMany({ schemas: 'tenant\\\\_%' })\`, median of 3:`)
+      out()
+      out('| concurrency | connections | ms | ms per tenant |')
+      out('|---|---|---|---|')
+      for (const r of fleet.rows) out(`| ${r.concurrency} | ${r.connections} | ${f1(r.ms)} | ${f2(r.ms / fleet.count)} |`)
+      if (fleet.memory.full && fleet.memory.small) {
+        const { small, full, smallCount } = fleet.memory
+        const perTenant = ((full.rssMiB - small.rssMiB) * 1024 * 1024) / (fleet.count - smallCount)
+        out()
+        out(
+          `Peak RSS of a process running diagnoseMany: ${f1(small.rssMiB)} MiB for ${smallCount} tenants, ${f1(full.rssMiB)} MiB for ${fleet.count}: ` +
+            `${(perTenant / 1024).toFixed(1)} KiB per tenant, for a report of ${(full.reportBytes / fleet.count).toFixed(0)} bytes of JSON per tenant.`,
+        )
+      }
+      out(`(fleet setup: ${Math.round(fleet.setupMs / 1000)} s)`)
+    }
+    out()
+    out(`(setup: the engine deployed ${datasets.map((d) => `${d.label} in ${Math.round(d.deployMs / 1000)} s`).join(', ')})`)
   } finally {
-    project.cleanup()
-    await server.stop()
+    for (const ds of datasets) await ds.drop().catch(() => {})
   }
 }
 
-main().catch((err) => {
-  process.stderr.write(`bench failed: ${err.stack || err}\n`)
-  process.exitCode = 1
-})
+main().then(
+  () => process.exit(0),
+  (err) => {
+    process.stderr.write(`bench failed: ${err.stack || err}\n`)
+    process.exit(1)
+  },
+)

@@ -33,8 +33,15 @@ Options:
   -h, --help                    Show this help
   -v, --version                 Show the version
 
+Fleet (many databases or tenant schemas; diagnose and heal):
+  --targets FILE                One URL or schema name per line ('-': stdin; '#' comments)
+  --schemas PATTERN             Every schema matching the LIKE pattern that holds _prisma_migrations
+                                (in the database of --url / the project's URL), e.g. 'tenant_%'
+  --concurrency N               Targets checked at once, one connection each (default 4)
+
 Exit codes: 0 deploy can proceed (deploy: it succeeded), 1 blocked, refused or deploy failed,
-2 usage/config/connection error.`
+2 usage/config/connection error.
+Fleet: the highest over the targets (2 when a target could not be checked).`
 
 const SETUP_CODES = new Set([
   'P1000', 'P1001', 'P1003', 'P1011', 'E_CONFIG', 'E_INVALID_ARG', 'E_TLS', 'E_UNSUPPORTED_PROVIDER', 'E_IO',
@@ -69,6 +76,9 @@ function parse(argv) {
       'if-configured': { type: 'boolean', default: false },
       'allow-pooler': { type: 'boolean', default: false },
       strict: { type: 'boolean', default: false },
+      targets: { type: 'string' },
+      schemas: { type: 'string' },
+      concurrency: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
       version: { type: 'boolean', short: 'v', default: false },
     },
@@ -141,6 +151,11 @@ async function run(argv, { stdout = process.stdout, stderr = process.stderr } = 
     // Inside the try: a platform without a binary gets the E_NO_BINARY message, exit 2.
     const doctor = require('../lib/index.js')
     const opts = options(values)
+    if (values.targets !== undefined || values.schemas !== undefined) {
+      if (command === 'resolve') throw usageError('--targets and --schemas work with diagnose and heal, not resolve')
+      const { runFleet } = require('../lib/fleet-cli.js')
+      return await runFleet(doctor, command, opts, values, { stdout, stderr, paint: (s) => paintSummary(s, c) })
+    }
     if (command === 'diagnose') {
       const d = await doctor.diagnose(opts)
       if (values.json) stdout.write(`${JSON.stringify(d, null, 2)}\n`)
@@ -262,7 +277,7 @@ function paintSummary(summary, c) {
   return summary
     .split('\n')
     .map((line) => {
-      if (line.startsWith('BLOCKED') || line.startsWith('REFUSED')) return c.red(c.bold(line))
+      if (/^(BLOCKED|REFUSED|ERRORS|NOTHING CHECKED)\b/.test(line)) return c.red(c.bold(line))
       if (line.startsWith('OK') || line.startsWith('HEALED')) return c.green(c.bold(line))
       if (line.startsWith('✗')) return c.red(line)
       if (/^\s+\[warning\]/.test(line)) return c.yellow(line)

@@ -36,9 +36,44 @@ function wrap(fn) {
   }
 }
 
+function invalidArg(message) {
+  const err = new Error(message)
+  err.code = 'E_INVALID_ARG'
+  return err
+}
+
+// diagnoseMany / healMany: `onProgress` is a function, so it travels as its own argument (a
+// thread-safe callback on the native side), not inside the options object. A callback that
+// throws must not take the run down with it.
+function wrapMany(fn, name) {
+  return async function (options) {
+    try {
+      if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+        throw invalidArg(`${name}() takes an options object with targets (URLs or schema names) and/or schemas (a LIKE pattern).`)
+      }
+      const { onProgress, ...rest } = options
+      if (onProgress !== undefined && onProgress !== null && typeof onProgress !== 'function') {
+        throw invalidArg(`${name}(): onProgress must be a function.`)
+      }
+      const progress = onProgress
+        ? (p) => {
+            try {
+              onProgress(p)
+            } catch {}
+          }
+        : undefined
+      return await fn(await withPrismaConfig(rest), progress)
+    } catch (err) {
+      throw withCode(err)
+    }
+  }
+}
+
 module.exports = {
   diagnose: wrap(native.diagnose),
   resolve: wrap(native.resolve),
   heal: wrap(native.heal),
+  diagnoseMany: wrapMany(native.diagnoseMany, 'diagnoseMany'),
+  healMany: wrapMany(native.healMany, 'healMany'),
   __napiBindingTarget: native.__napiBindingTarget,
 }

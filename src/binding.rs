@@ -4,9 +4,11 @@
 //! that `lib/index.js` moves onto `err.code`.
 
 use napi::bindgen_prelude::*;
+use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
 
 use crate::error::DoctorError;
+use crate::fleet::{FleetProgress, FleetReport, FleetRequest, Mode as FleetMode};
 use crate::project::Options;
 use crate::report::{Diagnosis, HealAllow, HealOutcome, ResolveAs, ResolveOutcome};
 
@@ -161,4 +163,114 @@ pub async fn heal(options: Option<HealOptions>) -> Result<HealOutcome> {
     let (dry_run, allow) = (o.dry_run.unwrap_or(false), o.allow.clone());
     let core = core_options!(o, o.allow_pooler.unwrap_or(false));
     run(async move { crate::action::heal::heal(&core, dry_run, allow.as_deref()).await }).await
+}
+
+/// Options of `diagnoseMany()`: the project (as for `diagnose()`) and its targets.
+#[napi(object)]
+#[derive(Default)]
+pub struct FleetOptions {
+    /// The base URL: schema-name targets and `schemas` are read in its database. Default: found as
+    /// for `diagnose()`.
+    pub url: Option<String>,
+    pub cwd: Option<String>,
+    /// Path to schema.prisma (the Prisma schema file, not a database schema).
+    pub schema: Option<String>,
+    pub migrations_dir: Option<String>,
+    pub connect_timeout_ms: Option<u32>,
+    pub lock_timeout_ms: Option<u32>,
+    /// Connection URLs (`postgresql://...`, own `?schema=` honoured) and/or database schema names
+    /// in the base URL's database.
+    pub targets: Option<Vec<String>>,
+    /// A LIKE pattern (e.g. `tenant_%`) over the schemas of the base database that hold
+    /// `_prisma_migrations`.
+    pub schemas: Option<String>,
+    /// Targets in flight at once, one connection each (default 4, at most 64).
+    pub concurrency: Option<u32>,
+    /// The Prisma version that deploys these targets, as for `diagnose()`.
+    pub prisma_version: Option<String>,
+    /// Filled in by the JS wrapper from a Prisma 7 config file, as for `diagnose()`.
+    pub prisma_config: Option<crate::project::PrismaConfigInput>,
+}
+
+/// Options of `healMany()`: the FleetOptions plus heal's policy, applied to each target.
+#[napi(object)]
+#[derive(Default)]
+pub struct HealManyOptions {
+    pub url: Option<String>,
+    pub cwd: Option<String>,
+    pub schema: Option<String>,
+    pub migrations_dir: Option<String>,
+    pub connect_timeout_ms: Option<u32>,
+    pub lock_timeout_ms: Option<u32>,
+    pub targets: Option<Vec<String>>,
+    pub schemas: Option<String>,
+    pub concurrency: Option<u32>,
+    pub prisma_version: Option<String>,
+    /// Plan only: report what heal would do on each target, write nothing.
+    pub dry_run: Option<bool>,
+    /// What heal may do; default `['retry', 'mark-applied']`.
+    pub allow: Option<Vec<HealAllow>>,
+    pub allow_pooler: Option<bool>,
+    pub prisma_config: Option<crate::project::PrismaConfigInput>,
+}
+
+/// Called once per finished target, on the JS thread; it never blocks the run. (Written out in
+/// full in the signatures below: napi's type generator does not follow aliases.)
+type ProgressCallback = ThreadsafeFunction<FleetProgress, (), FleetProgress, Status, false, true>;
+
+fn progress_fn(callback: Option<ProgressCallback>) -> Option<crate::fleet::ProgressFn> {
+    callback.map(|tsfn| {
+        let tsfn = std::sync::Arc::new(tsfn);
+        std::sync::Arc::new(move |p: FleetProgress| {
+            let _ = tsfn.call(p, ThreadsafeFunctionCallMode::NonBlocking);
+        }) as crate::fleet::ProgressFn
+    })
+}
+
+/// `diagnose()` for many databases or tenant schemas: one aggregated report, blocked targets
+/// first. A target's error is its entry; it never stops the run. Never writes.
+#[napi]
+pub async fn diagnose_many(
+    options: FleetOptions,
+    on_progress: Option<ThreadsafeFunction<FleetProgress, (), FleetProgress, Status, false, true>>,
+) -> Result<FleetReport> {
+    let (targets, schemas, concurrency) = (
+        options.targets.clone().unwrap_or_default(),
+        options.schemas.clone(),
+        options.concurrency,
+    );
+    let request = FleetRequest {
+        options: core_options!(options, false),
+        targets,
+        schemas,
+        concurrency,
+    };
+    let progress = progress_fn(on_progress);
+    run(async move { crate::fleet::run(request, FleetMode::Diagnose, progress).await }).await
+}
+
+/// `heal()` for many targets, each under Prisma's advisory lock (one database at a time: the
+/// lock is per database), each with the same policy.
+#[napi]
+pub async fn heal_many(
+    options: HealManyOptions,
+    on_progress: Option<ThreadsafeFunction<FleetProgress, (), FleetProgress, Status, false, true>>,
+) -> Result<FleetReport> {
+    let (targets, schemas, concurrency) = (
+        options.targets.clone().unwrap_or_default(),
+        options.schemas.clone(),
+        options.concurrency,
+    );
+    let mode = FleetMode::Heal {
+        dry_run: options.dry_run.unwrap_or(false),
+        allow: options.allow.clone(),
+    };
+    let request = FleetRequest {
+        options: core_options!(options, options.allow_pooler.unwrap_or(false)),
+        targets,
+        schemas,
+        concurrency,
+    };
+    let progress = progress_fn(on_progress);
+    run(async move { crate::fleet::run(request, mode, progress).await }).await
 }

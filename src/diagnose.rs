@@ -1,5 +1,6 @@
 //! The read-only pipeline: project -> local -> ledger -> (evidence, cause) -> report.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::cause;
@@ -14,19 +15,50 @@ use crate::report::{self, CauseInfo, DatabaseInfo, Diagnosis, FailedMigration, F
 use crate::verdict;
 
 /// An opened project: configuration resolved, migrations read, database connected.
+///
+/// The project and the migrations (read and hashed once) are shared; `spec` (the schema) and
+/// `conn` are this session's own. A fleet run (`fleet.rs`) builds one session per target from
+/// the same shared parts and a connection it reuses across the schemas of one database.
 pub struct Session {
-    pub project: Project,
+    pub project: Arc<Project>,
     pub spec: ConnectionSpec,
-    pub local: LocalMigrations,
+    pub local: Arc<LocalMigrations>,
     pub conn: Connection,
     /// The Prisma that deploys the project, as far as the project or the options tell.
     pub prisma: ProjectPrisma,
 }
 
 impl Session {
-    /// Everything that can fail without a database fails first, before connecting.
+    /// Reading and hashing the migrations folder and connecting are the slow parts of opening
+    /// and do not depend on each other: they run at the same time. A local error still wins
+    /// over a connection error (as if the folder had been read first).
     pub async fn open(options: &Options) -> Result<Session> {
-        Self::connect(prepare(options)?, options).await
+        let (project, spec) = locate(options)?;
+        let (dir, root) = (project.migrations_dir.clone(), project.root.clone());
+        let version = options.prisma_version.clone();
+        let reading = tokio::task::spawn_blocking(move || {
+            (
+                local::read_migrations_dir(&dir),
+                ProjectPrisma::find(version.as_deref(), &root),
+            )
+        });
+        let (read, conn) = tokio::join!(
+            reading,
+            connection::connect(&spec, connect_timeout(options))
+        );
+        let (local, prisma) = read.map_err(|_| {
+            crate::error::DoctorError::new(
+                crate::error::ErrorCode::Internal,
+                "Reading the migrations folder stopped on an internal error.",
+            )
+        })?;
+        Ok(Session {
+            project: Arc::new(project),
+            spec,
+            local: Arc::new(local?),
+            conn: conn?,
+            prisma,
+        })
     }
 
     /// Connects an already prepared project (callers that check local state first).
@@ -36,15 +68,12 @@ impl Session {
             spec,
             local,
         } = prepared;
-        let timeout = options
-            .connect_timeout_ms
-            .map(|ms| Duration::from_millis(u64::from(ms)));
-        let conn = connection::connect(&spec, timeout).await?;
+        let conn = connection::connect(&spec, connect_timeout(options)).await?;
         let prisma = ProjectPrisma::find(options.prisma_version.as_deref(), &project.root);
         Ok(Session {
-            project,
+            project: Arc::new(project),
             spec,
-            local,
+            local: Arc::new(local),
             conn,
             prisma,
         })
@@ -90,10 +119,22 @@ pub struct Prepared {
     pub local: LocalMigrations,
 }
 
-pub fn prepare(options: &Options) -> Result<Prepared> {
+fn connect_timeout(options: &Options) -> Option<Duration> {
+    options
+        .connect_timeout_ms
+        .map(|ms| Duration::from_millis(u64::from(ms)))
+}
+
+/// The project and its connection settings: no files read beyond the configuration.
+fn locate(options: &Options) -> Result<(Project, ConnectionSpec)> {
     let project = project::discover(options)?;
     let mut spec = ConnectionSpec::parse(&project.url)?;
     spec.resolve_relative_paths(&project.cert_base_dirs());
+    Ok((project, spec))
+}
+
+pub fn prepare(options: &Options) -> Result<Prepared> {
+    let (project, spec) = locate(options)?;
     let local = local::read_migrations_dir(&project.migrations_dir)?;
     Ok(Prepared {
         project,

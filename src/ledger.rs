@@ -124,31 +124,39 @@ pub struct Classification {
 }
 
 pub fn classify(local: &LocalMigrations, rows: &[LedgerRow]) -> Classification {
+    use std::collections::{HashMap, HashSet};
     // The engine (checked against the 8.x schema engine) disregards rolled-back rows everywhere
     // but in deploy's re-apply rule, which is the same thing: a rolled-back row does not count.
-    let live = || rows.iter().filter(|r| r.rolled_back_at.is_none());
+    // Rows are grouped by name once (histories of thousands, ledgers of thousands).
+    let mut live: HashMap<&str, Vec<&LedgerRow>> = HashMap::with_capacity(rows.len());
+    for row in rows.iter().filter(|r| r.rolled_back_at.is_none()) {
+        live.entry(row.migration_name.as_str())
+            .or_default()
+            .push(row);
+    }
     let mut c = Classification::default();
     for migration in &local.migrations {
-        let mut by_name = live().filter(|r| r.migration_name == migration.name);
-        match by_name.next() {
+        match live.get(migration.name.as_str()) {
             None => c.unapplied.push(migration.name.clone()),
-            Some(first) => {
-                if !migration.matches_checksum(&first.checksum) {
+            Some(by_name) => {
+                if !migration.matches_checksum(&by_name[0].checksum) {
                     c.edited.push(migration.name.clone());
                 }
-                if first.finished_at.is_some() || by_name.any(|r| r.finished_at.is_some()) {
+                if by_name.iter().any(|r| r.finished_at.is_some()) {
                     c.applied.push(migration.name.clone());
                 }
             }
         }
     }
+    let local_names: HashSet<&str> = local.migrations.iter().map(|m| m.name.as_str()).collect();
+    let mut missing: HashSet<&str> = HashSet::new();
     for (index, row) in rows.iter().enumerate() {
         if row.is_failed() {
             c.failed_rows.push(index);
         }
         if row.rolled_back_at.is_none()
-            && local.get(&row.migration_name).is_none()
-            && !c.missing_locally.contains(&row.migration_name)
+            && !local_names.contains(row.migration_name.as_str())
+            && missing.insert(row.migration_name.as_str())
         {
             c.missing_locally.push(row.migration_name.clone());
         }
@@ -236,10 +244,12 @@ mod tests {
             dir: "/m".into(),
             migrations: names
                 .iter()
-                .map(|(n, s)| LocalMigration {
-                    name: n.to_string(),
-                    dir: format!("/m/{n}").into(),
-                    script: Some(s.as_bytes().to_vec()),
+                .map(|(n, s)| {
+                    LocalMigration::new(
+                        n.to_string(),
+                        format!("/m/{n}").into(),
+                        Some(s.as_bytes().to_vec()),
+                    )
                 })
                 .collect(),
             lock_provider: None,

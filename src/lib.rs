@@ -2,7 +2,8 @@
 //!
 //! The pipeline (DESIGN.md), one module per stage:
 //! `project` -> `local` -> `ledger` -> `evidence` -> `cause` -> `verdict` -> `action` -> `report`.
-//! `diagnose` wires the read-only stages; `binding` is the thin napi layer (feature `node`).
+//! `diagnose` wires the read-only stages; `fleet` runs them (and heal) over many targets;
+//! `binding` is the thin napi layer (feature `node`).
 
 pub mod action;
 pub mod cause;
@@ -11,6 +12,7 @@ pub mod diagnose;
 pub mod error;
 pub mod evidence;
 pub mod execution;
+pub mod fleet;
 pub mod ledger;
 pub mod local;
 pub mod project;

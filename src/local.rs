@@ -13,9 +13,21 @@ pub struct LocalMigration {
     pub dir: PathBuf,
     /// The bytes of migration.sql; `None` when the folder has no migration.sql.
     pub script: Option<Vec<u8>>,
+    /// SHA-256 of `script`, computed once when it is read (a fleet compares it with many ledgers).
+    digest: Option<String>,
 }
 
 impl LocalMigration {
+    pub fn new(name: String, dir: PathBuf, script: Option<Vec<u8>>) -> Self {
+        let digest = script.as_deref().map(checksum);
+        LocalMigration {
+            name,
+            dir,
+            script,
+            digest,
+        }
+    }
+
     pub fn script_text(&self) -> Option<String> {
         self.script
             .as_ref()
@@ -24,11 +36,15 @@ impl LocalMigration {
 
     /// The checksum Prisma would record for this script today.
     pub fn checksum(&self) -> Option<String> {
-        self.script.as_deref().map(checksum)
+        self.digest.clone()
     }
 
-    /// Prisma's comparison (status/dev): raw, CRLF->LF or LF->CRLF, legacy unpadded hex.
+    /// Prisma's comparison (status/dev): raw, CRLF->LF or LF->CRLF, legacy unpadded hex. The raw
+    /// digest is known already; the other forms are hashed only when it does not match.
     pub fn matches_checksum(&self, stored: &str) -> bool {
+        if self.digest.as_deref() == Some(stored) {
+            return true;
+        }
         self.script
             .as_deref()
             .is_some_and(|script| script_matches_checksum(script, stored))
@@ -115,33 +131,80 @@ pub fn read_migrations_dir(dir: &Path) -> Result<LocalMigrations> {
             dir.display()
         ))
     })?;
-    let mut migrations = Vec::new();
+    let mut folders = Vec::new();
     for entry in entries {
         let entry = entry.map_err(|e| io_error(dir, e))?;
         let path = entry.path();
-        if !path.is_dir() {
-            continue;
-        }
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let script_path = path.join("migration.sql");
-        let script = match std::fs::read(&script_path) {
-            Ok(bytes) => Some(bytes),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(e) => return Err(io_error(&script_path, e)),
+        // The entry's own type needs no stat; a symlink is followed, as `is_dir` does.
+        let is_dir = match entry.file_type() {
+            Ok(t) if t.is_symlink() => path.is_dir(),
+            Ok(t) => t.is_dir(),
+            Err(_) => path.is_dir(),
         };
-        migrations.push(LocalMigration {
-            name,
-            dir: path,
-            script,
-        });
+        if is_dir {
+            folders.push((entry.file_name().to_string_lossy().into_owned(), path));
+        }
     }
-    migrations.sort_by(|a, b| a.name.cmp(&b.name));
+    folders.sort_by(|a, b| a.0.cmp(&b.0));
+    let migrations = read_scripts(folders)?;
     let lock_provider = read_lock_provider(&dir.join("migration_lock.toml"))?;
     Ok(LocalMigrations {
         dir: dir.to_path_buf(),
         migrations,
         lock_provider,
     })
+}
+
+/// Below this many folders one thread reads them faster than several start.
+const PARALLEL_READ_MIN: usize = 64;
+
+/// Reads and hashes every folder's migration.sql, on a few threads for a long history (the
+/// reads are syscall-bound and the hashing CPU-bound: both split well). Order is kept.
+fn read_scripts(folders: Vec<(String, PathBuf)>) -> Result<Vec<LocalMigration>> {
+    let read_one = |(name, path): (String, PathBuf)| -> Result<LocalMigration> {
+        let script_path = path.join("migration.sql");
+        let script = match std::fs::read(&script_path) {
+            Ok(bytes) => Some(bytes),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(io_error(&script_path, e)),
+        };
+        Ok(LocalMigration::new(name, path, script))
+    };
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, 4);
+    if folders.len() < PARALLEL_READ_MIN || threads == 1 {
+        return folders.into_iter().map(read_one).collect();
+    }
+    let chunk = folders.len().div_ceil(threads);
+    let mut chunks: Vec<Vec<(String, PathBuf)>> = Vec::with_capacity(threads);
+    let mut rest = folders.into_iter().peekable();
+    while rest.peek().is_some() {
+        chunks.push(rest.by_ref().take(chunk).collect());
+    }
+    let parts: Vec<Result<Vec<LocalMigration>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .map(|c| scope.spawn(move || c.into_iter().map(read_one).collect()))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(DoctorError::new(
+                        ErrorCode::Internal,
+                        "Reading the migrations folder stopped on an internal error.",
+                    ))
+                })
+            })
+            .collect()
+    });
+    let mut out = Vec::new();
+    for part in parts {
+        out.extend(part?);
+    }
+    Ok(out)
 }
 
 fn io_error(path: &Path, e: std::io::Error) -> DoctorError {

@@ -27,14 +27,25 @@ pub async fn heal(
     dry_run: bool,
     allow: Option<&[HealAllow]>,
 ) -> Result<HealOutcome> {
-    let allow = allow.unwrap_or(DEFAULT_ALLOW);
     let mut session = Session::open(options).await?;
-    crate::action::refuse_pooler(&session, options)?;
+    heal_session(&mut session, options, dry_run, allow).await
+}
+
+/// heal on an open session (one schema): `heal()` for one project, `fleet::heal_many` for each
+/// of its targets.
+pub async fn heal_session(
+    session: &mut Session,
+    options: &Options,
+    dry_run: bool,
+    allow: Option<&[HealAllow]>,
+) -> Result<HealOutcome> {
+    let allow = allow.unwrap_or(DEFAULT_ALLOW);
+    crate::action::refuse_pooler(session, options)?;
     let locked = !dry_run && !lock::advisory_lock_disabled();
     if locked {
         lock::acquire(&session.conn.client, lock_timeout(options)).await?;
     }
-    let result = heal_locked(&mut session, dry_run, allow).await;
+    let result = heal_locked(session, dry_run, allow).await;
     if locked {
         let _ = lock::release(&session.conn.client).await;
     }

@@ -328,11 +328,11 @@ mod tests {
     use crate::local::checksum;
 
     fn local(name: &str) -> LocalMigration {
-        LocalMigration {
-            name: name.into(),
-            dir: format!("/m/{name}").into(),
-            script: Some(b"CREATE TABLE t (id int);".to_vec()),
-        }
+        LocalMigration::new(
+            name.into(),
+            format!("/m/{name}").into(),
+            Some(b"CREATE TABLE t (id int);".to_vec()),
+        )
     }
 
     fn row(name: &str, finished: bool, rolled_back: bool) -> LedgerRow {
