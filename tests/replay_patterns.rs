@@ -284,7 +284,7 @@ CREATE TABLE "Team" ("id" TEXT NOT NULL, CONSTRAINT "Team_pkey" PRIMARY KEY ("id
 
 #[tokio::test]
 async fn data_only_script_with_a_temporary_table() {
-    let script = r#"SELECT "id" INTO TEMP TABLE "tmp_ids" FROM "User";
+    let script = r#"WITH "u" AS (UPDATE "User" SET "email" = "email" RETURNING "id") SELECT "id" INTO TEMP TABLE "tmp_ids" FROM "u";
 INSERT INTO "Post" ("authorId") SELECT "id" FROM "tmp_ids";
 DROP TABLE "tmp_ids";"#;
     // The temporary table vanished with the session: nothing tells the prefixes apart, and

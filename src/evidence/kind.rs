@@ -76,12 +76,9 @@ pub fn traits(stmt: &Statement, modelled: bool) -> StatementTraits {
             "set" | "reset" | "lock" | "analyze" | "analyse" | "checkpoint" | "discard"
             | "begin" | "start" | "commit" | "end" | "rollback" | "abort" | "savepoint"
             | "release" => StatementKind::Inert,
-            // `SELECT ... INTO` creates a table.
-            "select" | "with"
-                if words.iter().any(|w| w == "into") && !words.iter().any(|w| w == "insert") =>
-            {
-                StatementKind::Opaque
-            }
+            // `SELECT ... INTO` creates a table (and `WITH ... AS (INSERT INTO ...)` is taken as
+            // opaque too: more cautious, never less).
+            "select" | "with" if words.iter().any(|w| w == "into") => StatementKind::Opaque,
             "insert" | "update" | "delete" | "copy" | "merge" | "truncate" | "select" | "with"
             | "values" | "table" | "refresh" | "vacuum" | "cluster" | "reindex" => {
                 StatementKind::Data
@@ -158,6 +155,14 @@ mod tests {
         );
         assert_eq!(
             t("SELECT * INTO TEMP TABLE t FROM x", false).kind,
+            StatementKind::Opaque
+        );
+        assert_eq!(
+            t(
+                "WITH r AS (INSERT INTO a SELECT 1 RETURNING *) SELECT * INTO TEMP TABLE t FROM r",
+                false
+            )
+            .kind,
             StatementKind::Opaque
         );
         assert!(t("CREATE INDEX IF NOT EXISTS \"i\" ON \"t\"(\"a\")", true).guarded);
