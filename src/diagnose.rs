@@ -7,7 +7,7 @@ use crate::cause;
 use crate::connection::{self, Connection, ConnectionSpec};
 use crate::error::Result;
 use crate::evidence;
-use crate::execution::{self, ProjectPrisma};
+use crate::execution::{self, LazyPrisma};
 use crate::ledger::{self, Classification, LedgerRow};
 use crate::local::{self, LocalMigrations};
 use crate::project::{self, Options, Project};
@@ -25,7 +25,7 @@ pub struct Session {
     pub local: Arc<LocalMigrations>,
     pub conn: Connection,
     /// The Prisma that deploys the project, as far as the project or the options tell.
-    pub prisma: ProjectPrisma,
+    pub prisma: Arc<LazyPrisma>,
 }
 
 impl Session {
@@ -35,18 +35,13 @@ impl Session {
     pub async fn open(options: &Options) -> Result<Session> {
         let (project, spec) = locate(options)?;
         let (dir, root) = (project.migrations_dir.clone(), project.root.clone());
-        let version = options.prisma_version.clone();
-        let reading = tokio::task::spawn_blocking(move || {
-            (
-                local::read_migrations_dir(&dir),
-                ProjectPrisma::find(version.as_deref(), &root),
-            )
-        });
+        let prisma = Arc::new(LazyPrisma::new(options.prisma_version.as_deref(), &root));
+        let reading = tokio::task::spawn_blocking(move || local::read_migrations_dir(&dir));
         let (read, conn) = tokio::join!(
             reading,
             connection::connect(&spec, connect_timeout(options))
         );
-        let (local, prisma) = read.map_err(|_| {
+        let local = read.map_err(|_| {
             crate::error::DoctorError::new(
                 crate::error::ErrorCode::Internal,
                 "Reading the migrations folder stopped on an internal error.",
@@ -69,7 +64,10 @@ impl Session {
             local,
         } = prepared;
         let conn = connection::connect(&spec, connect_timeout(options)).await?;
-        let prisma = ProjectPrisma::find(options.prisma_version.as_deref(), &project.root);
+        let prisma = Arc::new(LazyPrisma::new(
+            options.prisma_version.as_deref(),
+            &project.root,
+        ));
         Ok(Session {
             project: Arc::new(project),
             spec,
@@ -387,7 +385,7 @@ fn failed_migration(
         &logs,
         evidence.has_transaction_control,
         cockroach,
-        &session.prisma,
+        session.prisma.get(),
     );
     let n = evidence.statement_count();
     let matched = evidence.select(execution::possible_prefixes(model.execution, n));

@@ -107,6 +107,30 @@ impl ProjectPrisma {
     }
 }
 
+/// The project's Prisma, read only when a failed migration needs it: a healthy project's hook
+/// never reads node_modules or parses a lockfile. Shared by the sessions of a fleet run.
+#[derive(Debug)]
+pub struct LazyPrisma {
+    option: Option<String>,
+    root: PathBuf,
+    found: std::sync::OnceLock<ProjectPrisma>,
+}
+
+impl LazyPrisma {
+    pub fn new(option: Option<&str>, root: &Path) -> LazyPrisma {
+        LazyPrisma {
+            option: option.map(str::to_string),
+            root: root.to_path_buf(),
+            found: std::sync::OnceLock::new(),
+        }
+    }
+
+    pub fn get(&self) -> &ProjectPrisma {
+        self.found
+            .get_or_init(|| ProjectPrisma::find(self.option.as_deref(), &self.root))
+    }
+}
+
 /// The execution model of one failed migration.
 pub fn detect(
     logs: &str,
@@ -189,7 +213,9 @@ fn installed(root: &Path) -> Option<(Version, PathBuf)> {
             let Ok(text) = std::fs::read_to_string(&path) else {
                 continue;
             };
-            let json: serde_json::Value = serde_json::from_str(&text).ok()?;
+            let Ok(json) = serde_json::from_str::<serde_json::Value>(&text) else {
+                continue;
+            };
             if let Some(v) = json
                 .get("version")
                 .and_then(|v| v.as_str())

@@ -467,10 +467,10 @@ pub async fn run(
             idle.push(conn);
         }
     }
-    let prisma = crate::execution::ProjectPrisma::find(
+    let prisma = Arc::new(crate::execution::LazyPrisma::new(
         request.options.prisma_version.as_deref(),
         &prepared.project.root,
-    );
+    ));
     let shared = Arc::new(Shared {
         prisma,
         project: Arc::new(prepared.project),
@@ -538,7 +538,7 @@ pub async fn run(
 }
 
 struct Shared {
-    prisma: crate::execution::ProjectPrisma,
+    prisma: Arc<crate::execution::LazyPrisma>,
     project: Arc<Project>,
     local: Arc<LocalMigrations>,
     options: Options,

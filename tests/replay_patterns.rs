@@ -70,7 +70,7 @@ async fn matching_with(
         .cloned()
         .collect();
     let replay = if history {
-        Replay::with_history(&effects, &t, &known)
+        Replay::new(&effects, &t).with_history(&t, &known)
     } else {
         Replay::new(&effects, &t)
     };

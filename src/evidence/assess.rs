@@ -53,12 +53,10 @@ impl Assessed {
 /// What the earlier migrations leave for the objects a failed script finds already there (it
 /// drops, renames or alters them): their scripts that name one of them, replayed in order.
 fn history_facts(
-    effects: &effects::ScriptEffects,
-    traits: &[StatementTraits],
+    before: &Replay,
     history: &[&[u8]],
     default_schema: &str,
 ) -> Vec<effects::Expectation> {
-    let before = Replay::new(effects, traits);
     let existing: Vec<&effects::Expectation> = before
         .prior
         .iter()
@@ -150,17 +148,14 @@ pub async fn assess(
                     })
                     .collect();
                 let history = histories.get(i).map(Vec::as_slice).unwrap_or_default();
-                let known = history_facts(effects, &traits, history, default_schema);
+                let plain = Replay::new(effects, &traits);
+                let known = history_facts(&plain, history, default_schema);
+                let plain_scan = matching::scan(&plain, &snapshot);
                 let (scan, scan_without_history) = if known.is_empty() {
-                    (
-                        matching::scan(&Replay::new(effects, &traits), &snapshot),
-                        None,
-                    )
+                    (plain_scan, None)
                 } else {
-                    (
-                        matching::scan(&Replay::with_history(effects, &traits, &known), &snapshot),
-                        Some(matching::scan(&Replay::new(effects, &traits), &snapshot)),
-                    )
+                    let sharpened = plain.with_history(&traits, &known);
+                    (matching::scan(&sharpened, &snapshot), Some(plain_scan))
                 };
                 Assessed {
                     has_transaction_control: split.has_transaction_control,
@@ -168,7 +163,8 @@ pub async fn assess(
                         .statements
                         .iter()
                         .zip(&effects.statements)
-                        .map(|(stmt, eff)| judge(stmt, eff, &snapshot))
+                        .zip(&traits)
+                        .map(|((stmt, eff), t)| judge(stmt, eff, t, &snapshot))
                         .collect(),
                     scan,
                     scan_without_history,
@@ -254,6 +250,7 @@ pub fn statements_under(
 fn judge(
     stmt: &Statement,
     effects: &StatementEffects,
+    traits: &StatementTraits,
     snapshot: &catalog::CatalogSnapshot,
 ) -> StatementEvidence {
     let (effect, detail) = if stmt.transaction_control {
@@ -291,29 +288,10 @@ fn judge(
         sql: stmt.sql.clone(),
         effect,
         detail,
-        idempotent: is_idempotent(&stmt.sql),
+        idempotent: traits.guarded,
         transaction_control: stmt.transaction_control,
         non_transactional: stmt.non_transactional.clone(),
     }
-}
-
-/// `IF NOT EXISTS`, `IF EXISTS`, `OR REPLACE`: the statement leaves the same catalog whether or
-/// not it ran, so its presence proves nothing about the migration. Read with the splitter's own
-/// lexer, so quoted identifiers and strings never match.
-fn is_idempotent(sql: &str) -> bool {
-    let words: Vec<String> = split::lex(sql)
-        .iter()
-        .filter(|t| t.kind != split::Tok::Comment)
-        .take(12)
-        .map(|t| match t.kind {
-            split::Tok::Word => sql[t.start..t.end].to_ascii_uppercase(),
-            _ => String::new(),
-        })
-        .collect();
-    words.windows(3).any(|w| w == ["IF", "NOT", "EXISTS"])
-        || words
-            .windows(2)
-            .any(|w| w == ["IF", "EXISTS"] || w == ["OR", "REPLACE"])
 }
 
 /// For a database without a ledger (P3005): how many leading migrations the live schema holds
@@ -366,19 +344,4 @@ pub async fn baseline_prefix(
         }
     }
     Ok(0)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::is_idempotent;
-
-    #[test]
-    fn idempotent_forms() {
-        assert!(is_idempotent("CREATE SCHEMA IF NOT EXISTS \"public\""));
-        assert!(is_idempotent(
-            "CREATE OR REPLACE FUNCTION f() RETURNS int AS $$ SELECT 1 $$ LANGUAGE sql"
-        ));
-        assert!(is_idempotent("DROP INDEX IF EXISTS \"a\""));
-        assert!(!is_idempotent("CREATE TABLE \"IF\" (\"exists\" int)"));
-    }
 }

@@ -168,6 +168,16 @@ mod tests {
         assert!(t("CREATE INDEX IF NOT EXISTS \"i\" ON \"t\"(\"a\")", true).guarded);
         assert!(t("ALTER TABLE \"t\" ADD COLUMN IF NOT EXISTS \"a\" int", true).guarded);
         assert!(!t("CREATE TABLE \"if\" (\"exists\" int)", true).guarded);
+        assert!(!t("CREATE TABLE \"IF\" (\"exists\" int)", true).guarded);
+        assert!(t("CREATE SCHEMA IF NOT EXISTS \"public\"", true).guarded);
+        assert!(
+            t(
+                "CREATE OR REPLACE FUNCTION f() RETURNS int AS $$ SELECT 1 $$ LANGUAGE sql",
+                true
+            )
+            .guarded
+        );
+        assert!(t("DROP INDEX IF EXISTS \"a\"", true).guarded);
         assert!(t("CREATE VIEW v AS SELECT 1", true).has_uncompared_parts);
         assert!(!t("CREATE INDEX \"i\" ON \"t\"(\"a\")", true).has_uncompared_parts);
     }

@@ -44,13 +44,9 @@ impl<'a> Replay<'a> {
     /// old shape of what the script drops, renames or alters (a foreign key re-added with
     /// another action, a table swapped through a temporary name, the old enum's values), which
     /// the script itself cannot say. Facts the script's own implications contradict are left out.
-    pub fn with_history(
-        effects: &'a ScriptEffects,
-        traits: &[StatementTraits],
-        history: &[Expectation],
-    ) -> Replay<'a> {
-        let mut replay = Replay::new(effects, traits);
-        let flat = flat_steps(effects);
+    pub fn with_history(&self, traits: &[StatementTraits], history: &[Expectation]) -> Replay<'a> {
+        let mut replay = self.clone();
+        let flat = flat_steps(self.effects);
         let opaque = opaque_before(traits);
         let mut extra = Vec::new();
         for h in history {
