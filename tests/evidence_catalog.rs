@@ -391,7 +391,9 @@ async fn column_types_and_defaults_match_the_catalog() {
             "af" INTEGER[] DEFAULT ARRAY[1, 2]::INTEGER[], "ag" CITEXT, "ah" VARCHAR(3)[] DEFAULT ARRAY['a', 'b']::VARCHAR(3)[],
             "ai" BIGSERIAL, "aj" INTERVAL DEFAULT interval '1 day', "ak" TIMESTAMP(3) DEFAULT now() + interval '1 hour',
             "al" numeric, "am" "char", "an" TEXT DEFAULT E'it\'s', "ao" DOUBLE PRECISION DEFAULT -0.5,
-            "ap" TIMESTAMP(3) DEFAULT '2020-01-01 00:00:00'::timestamp without time zone
+            "ap" TIMESTAMP(3) DEFAULT '2020-01-01 00:00:00'::timestamp without time zone,
+            "aq" JSONB NOT NULL DEFAULT '{"stripe": null, "features": {"b": 1, "a": [1, 2]}}',
+            "ar" TIMESTAMP(3) NOT NULL DEFAULT '1970-01-01 00:00:00 +00:00'
         );
         ALTER TABLE "AllTypes" ALTER COLUMN "g" SET DEFAULT 0, ALTER COLUMN "l" SET DEFAULT 'Y';"#;
     db.client.batch_execute(script).await.unwrap();
@@ -411,4 +413,33 @@ async fn column_types_and_defaults_match_the_catalog() {
     }
     db.finish().await;
     assert!(bad.is_empty(), "{}", bad.join("\n"));
+}
+
+#[tokio::test]
+async fn constant_defaults_compare_as_values_of_the_column_type() {
+    // json(b) constants are compared as JSON values: another value is another default.
+    let db = TestDb::new("consts").await;
+    db.client
+        .batch_execute(r#"CREATE TABLE "C" ("j" JSONB DEFAULT '{"a": 1, "b": 2}', "t" TEXT DEFAULT '{"a": 1}')"#)
+        .await
+        .unwrap();
+    let snap = load_snapshot(&db.client, &["public".into()]).await.unwrap();
+    let check = |sql: &str| {
+        let split = split_script(sql);
+        let effects = script_effects(&split, "public");
+        effects
+            .after(split.statements.len())
+            .iter()
+            .flat_map(StatementEffects::expectations)
+            .map(|e| observe(e, &snap))
+            .collect::<Vec<_>>()
+    };
+    let same = check(r#"ALTER TABLE "C" ALTER COLUMN "j" SET DEFAULT '{"b":2,"a":1}'"#);
+    assert_eq!(same, vec![Observed::Present]);
+    let other = check(r#"ALTER TABLE "C" ALTER COLUMN "j" SET DEFAULT '{"a": 1, "b": 3}'"#);
+    assert_eq!(other, vec![Observed::Absent]);
+    // A text column's constant is compared as written.
+    let text = check(r#"ALTER TABLE "C" ALTER COLUMN "t" SET DEFAULT '{"a":1}'"#);
+    assert_eq!(text, vec![Observed::Absent]);
+    db.finish().await;
 }

@@ -10,7 +10,7 @@ use tokio_postgres::{GenericClient, Row};
 
 use super::effects::{
     default_tokens, quote, ConstraintKind, DefaultExpectation, Expectation, RefAction,
-    RelationKind, TypeKind,
+    RelationKind, TypeKind, OPAQUE,
 };
 
 /// How a type is stored: enough to compare with a canonical `data_type` string.
@@ -462,13 +462,48 @@ fn type_matches(expected: &str, t: &TypeInfo) -> bool {
     })
 }
 
-fn default_matches(expected: &DefaultExpectation, actual: Option<&str>) -> bool {
+/// `column_type`: the column's `format_type()` spelling.
+fn default_matches(expected: &DefaultExpectation, actual: Option<&str>, column_type: &str) -> bool {
     match (expected, actual) {
         (DefaultExpectation::Absent, a) => a.is_none(),
         (DefaultExpectation::Nextval, Some(a)) => a.starts_with("nextval("),
-        (DefaultExpectation::Expr(e), Some(a)) => default_tokens(e) == default_tokens(a),
+        (DefaultExpectation::Expr(e), Some(a)) => {
+            let (want, got) = (default_tokens(e), default_tokens(a));
+            want == got || same_constant(&want, &got, column_type)
+        }
         (_, None) => false,
     }
+}
+
+/// PostgreSQL stores a constant default as the column's type prints it, not as written: a
+/// json(b) value with its keys reordered and spaces changed, a date/time literal cast (and
+/// without the offset a `timestamp` ignores). Two lone constants are the same default when
+/// they are the same value of that type (date/time values are not compared, as for casts).
+fn same_constant(want: &[String], got: &[String], column_type: &str) -> bool {
+    let lone = |t: &[String]| match t {
+        [one] if one.starts_with('\'') && one.ends_with('\'') && one.len() >= 2 => {
+            Some(one.clone())
+        }
+        _ => None,
+    };
+    let (Some(w), Some(g)) = (lone(want), lone(got)) else {
+        return false;
+    };
+    let unquoted = |t: &str| t[1..t.len() - 1].to_string();
+    let base = column_type.trim_end_matches("[]");
+    if base == "json" || base == "jsonb" {
+        return match (
+            serde_json::from_str::<serde_json::Value>(&unquoted(&w)),
+            serde_json::from_str::<serde_json::Value>(&unquoted(&g)),
+        ) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => false,
+        };
+    }
+    let datetime = ["timestamp", "date", "time", "interval"]
+        .iter()
+        .any(|t| base.starts_with(t));
+    datetime && (w == OPAQUE || g == OPAQUE)
 }
 
 fn describe_default(d: Option<&str>) -> String {
@@ -669,7 +704,7 @@ pub fn observe(exp: &Expectation, snap: &CatalogSnapshot) -> Observed {
                     }
                     if let Some(d) = default
                         .as_ref()
-                        .filter(|d| !default_matches(d, col.default.as_deref()))
+                        .filter(|d| !default_matches(d, col.default.as_deref(), &col.ty.formatted))
                     {
                         diff.push(format!(
                             "{} (expected {})",
@@ -707,7 +742,11 @@ pub fn observe(exp: &Expectation, snap: &CatalogSnapshot) -> Observed {
             default,
         } => {
             let col = snap.columns.get(&key3(schema, table, column));
-            presence(col.is_some_and(|c| default_matches(default, c.default.as_deref())))
+            presence(
+                col.is_some_and(|c| {
+                    default_matches(default, c.default.as_deref(), &c.ty.formatted)
+                }),
+            )
         }
         ConstraintExists {
             schema,

@@ -3120,7 +3120,8 @@ impl fmt::Display for DefaultExpectation {
 
 /// Date/time literals are re-printed by the server in its own format (`'1 hour'` becomes
 /// `'01:00:00'`): they compare as this placeholder.
-const OPAQUE: &str = "'<date/time literal>'";
+/// How `default_tokens` reduces a date/time literal: its text is not compared.
+pub(crate) const OPAQUE: &str = "'<date/time literal>'";
 
 fn is_datetime(type_name: &str) -> bool {
     ["interval", "timestamp", "time", "date"]
