@@ -130,6 +130,13 @@ test('the tarballs hold the wrapped API and the CLI; the binary ships in the pla
   assert.deepEqual(stagedManifest.optionalDependencies, { [HOST_PKG]: ROOT_PKG.version })
 })
 
+// Issue 8: what users download. The limit is for linux-x64-gnu, the one target built here (the
+// release profile in Cargo.toml: fat LTO, dependencies optimised for size but the hot path).
+test('the linux-x64-gnu release binary users download is at most 5 MB', { skip: HOST !== 'linux-x64-gnu' && `the size limit is set for linux-x64-gnu, this is ${HOST}` }, () => {
+  const bytes = fs.statSync(path.join(REPO, `prisma-migrate-doctor.${HOST}.node`)).size
+  assert.ok(bytes <= 5_000_000, `prisma-migrate-doctor.${HOST}.node is ${bytes} bytes (limit 5,000,000): see Cargo.toml [profile.release]`)
+})
+
 test('in the repository, the package name resolves to the wrapped API (self-reference through exports)', async () => {
   assert.equal(require.resolve('prisma-migrate-doctor'), path.join(REPO, 'lib', 'index.js'))
   const r = sh(process.execPath, ['--input-type=module', '-e', "process.stdout.write(import.meta.resolve('prisma-migrate-doctor'))"], { cwd: REPO })

@@ -11,9 +11,17 @@
 //!
 //! Client certificates: `sslidentity` (a PKCS#12 file, Prisma) with `sslpassword`, or libpq's
 //! `sslcert` + `sslkey` (PEM). The password is never part of an error message.
+//!
+//! The glue to tokio-postgres (handshake, stream, SCRAM channel binding) is our own, a few lines
+//! over tokio-rustls: it reads certificates with the x509 parser the PKCS#12 support already
+//! brings, instead of a second generation of the RustCrypto DER crates (issue 8: the .node size).
 
+use std::future::Future;
+use std::io;
 use std::path::Path;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use p12_keystore::{KeyStore, Pkcs12ImportPolicy};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -21,7 +29,10 @@ use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName, UnixTime};
 use rustls::{CertificateError, DigitallySignedStruct, RootCertStore, SignatureScheme};
-use tokio_postgres_rustls::MakeRustlsConnect;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio_postgres::tls::{ChannelBinding, MakeTlsConnect, TlsConnect};
+use tokio_rustls::TlsConnector;
+use x509_parser::oid_registry as oid;
 
 use crate::connection::{ClientIdentity, ConnectionSpec, SslMode};
 use crate::error::{DoctorError, ErrorCode, Result};
@@ -82,7 +93,135 @@ pub fn make_connector(spec: &ConnectionSpec) -> Result<MakeRustlsConnect> {
         })?,
         None => config.with_no_client_auth(),
     };
-    Ok(MakeRustlsConnect::new(config))
+    Ok(MakeRustlsConnect {
+        connector: TlsConnector::from(Arc::new(config)),
+    })
+}
+
+/// Makes, per connection, the rustls handshake tokio-postgres runs after the server accepts TLS.
+#[derive(Clone)]
+pub struct MakeRustlsConnect {
+    connector: TlsConnector,
+}
+
+pub struct RustlsConnect {
+    server_name: ServerName<'static>,
+    connector: TlsConnector,
+}
+
+impl<S> MakeTlsConnect<S> for MakeRustlsConnect
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    type Stream = RustlsStream<S>;
+    type TlsConnect = RustlsConnect;
+    type Error = rustls::pki_types::InvalidDnsNameError;
+
+    fn make_tls_connect(
+        &mut self,
+        domain: &str,
+    ) -> std::result::Result<RustlsConnect, Self::Error> {
+        Ok(RustlsConnect {
+            server_name: ServerName::try_from(domain.to_string())?,
+            connector: self.connector.clone(),
+        })
+    }
+}
+
+impl<S> TlsConnect<S> for RustlsConnect
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    type Stream = RustlsStream<S>;
+    type Error = io::Error;
+    type Future = Pin<Box<dyn Future<Output = io::Result<RustlsStream<S>>> + Send>>;
+
+    fn connect(self, stream: S) -> Self::Future {
+        let handshake = self.connector.connect(self.server_name, stream);
+        Box::pin(async move { handshake.await.map(RustlsStream) })
+    }
+}
+
+/// The encrypted stream, and the `tls-server-end-point` channel binding SCRAM-SHA-256-PLUS asks for.
+pub struct RustlsStream<S>(tokio_rustls::client::TlsStream<S>);
+
+impl<S> tokio_postgres::tls::TlsStream for RustlsStream<S>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    fn channel_binding(&self) -> ChannelBinding {
+        let (_, session) = self.0.get_ref();
+        match session.peer_certificates().and_then(|certs| certs.first()) {
+            Some(cert) => server_end_point(cert.as_ref())
+                .map_or_else(ChannelBinding::none, ChannelBinding::tls_server_end_point),
+            None => ChannelBinding::none(),
+        }
+    }
+}
+
+/// RFC 5929 4.1: the hash of the server's certificate with the hash function of its signature
+/// algorithm, SHA-256 for MD5 and SHA-1; none for an algorithm without one (e.g. RSASSA-PSS,
+/// whose hash is in its parameters): then SCRAM runs without binding, as libpq does.
+fn server_end_point(der: &[u8]) -> Option<Vec<u8>> {
+    let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
+    let algorithm = &cert.signature_algorithm.algorithm;
+    let sha256 = [
+        oid::OID_HASH_SHA1,
+        oid::OID_NIST_HASH_SHA256,
+        oid::OID_PKCS1_SHA1WITHRSA,
+        oid::OID_PKCS1_SHA256WITHRSA,
+        oid::OID_SIG_ECDSA_WITH_SHA256,
+    ];
+    let sha384 = [
+        oid::OID_NIST_HASH_SHA384,
+        oid::OID_PKCS1_SHA384WITHRSA,
+        oid::OID_SIG_ECDSA_WITH_SHA384,
+    ];
+    let sha512 = [
+        oid::OID_NIST_HASH_SHA512,
+        oid::OID_PKCS1_SHA512WITHRSA,
+        oid::OID_SIG_ECDSA_WITH_SHA512,
+        oid::OID_SIG_ED25519,
+    ];
+    // ring's digests: rustls already carries them (sha2's SHA-512 would add its own code).
+    let hash = if sha256.contains(algorithm) {
+        &ring::digest::SHA256
+    } else if sha384.contains(algorithm) {
+        &ring::digest::SHA384
+    } else if sha512.contains(algorithm) {
+        &ring::digest::SHA512
+    } else {
+        return None;
+    };
+    Some(ring::digest::digest(hash, der).as_ref().to_vec())
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> AsyncRead for RustlsStream<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.0).poll_read(cx, buf)
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for RustlsStream<S> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.0).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.0).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.0).poll_shutdown(cx)
+    }
 }
 
 fn identity_name(spec: &ConnectionSpec) -> String {
