@@ -75,7 +75,8 @@ async fn matching_with(
         Replay::new(&effects, &t)
     };
     let n = split.statements.len();
-    let m = scan(&replay, &snapshot).select(possible_prefixes(Execution::StatementByStatement, n));
+    let m =
+        scan(&replay, &t, &snapshot).select(possible_prefixes(Execution::StatementByStatement, n));
     let d = decide_verdict(&m, &t, n);
     db.finish().await;
     (m.matching, d.verdict, d.applied)
@@ -188,10 +189,26 @@ ALTER TABLE "User" ADD COLUMN "name" TEXT;"#;
     .await;
     let (_, verdict, applied) = matching_after("guarded_v", USER, script, 1).await;
     assert_eq!((verdict, applied), (Verdict::NotApplied, Some(0)));
-    // Once the index exists, the guarded statement and the LOCK cannot be told from not run:
-    // the verdict takes the shortest prefix, and re-running them is harmless.
-    let (_, verdict, applied) = matching_after("guarded_v2", USER, script, 3).await;
+    // Once the index exists, the catalog cannot say whether it was there before the script: the
+    // guarded statement may or may not have run, so "nothing ran" is not decided (the truth,
+    // 3, is among the matches; the ALTER, #3, surely did not run).
+    let (got, verdict, applied) = matching_after("guarded_v2", USER, script, 3).await;
+    assert_eq!(got, vec![0, 1, 2, 3]);
+    assert_eq!((verdict, applied), (Verdict::Unknown, None));
+    // When the earlier migrations made that index, the guarded statement did nothing where it
+    // stands: the prefixes around it are interchangeable and "nothing ran" is decided.
+    let with_index = format!("{USER}\nCREATE INDEX \"User_email_idx\" ON \"User\"(\"email\");");
+    let (got, verdict, applied) = matching_with("guarded_h", &with_index, script, 0, true).await;
+    assert_eq!(got, vec![0, 1, 2, 3]);
     assert_eq!((verdict, applied), (Verdict::NotApplied, Some(0)));
+    // A prefix after the first statement, every match partial: decided as partially applied
+    // without a single k (the guarded #2 may or may not have run; #3 did not).
+    let script = r#"ALTER TABLE "User" ADD COLUMN "nick" TEXT;
+CREATE INDEX IF NOT EXISTS "User_email_idx" ON "User"("email");
+ALTER TABLE "User" ADD COLUMN "name" TEXT;"#;
+    let (got, verdict, applied) = matching_after("guarded_p", USER, script, 2).await;
+    assert_eq!(got, vec![1, 2]);
+    assert_eq!((verdict, applied), (Verdict::PartiallyApplied, None));
 }
 
 #[tokio::test]

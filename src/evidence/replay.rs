@@ -78,6 +78,35 @@ impl<'a> Replay<'a> {
         self.effects.statements.len()
     }
 
+    /// Whether statement `i`, guarded (`IF [NOT] EXISTS`), is known to do nothing where it
+    /// stands: every object it creates is already there, every object it drops already gone, by
+    /// the facts that hold before it (earlier statements, or the state before the script that
+    /// the script or the earlier migrations imply). Such a statement leaves nothing to tell
+    /// apart, like a `SET`. Unknown (the catalog alone cannot say whether its object was there
+    /// before it) is false.
+    pub fn known_no_op(&self, i: usize, traits: &[StatementTraits]) -> bool {
+        if !traits
+            .get(i)
+            .is_some_and(|t| t.guarded && t.kind == StatementKind::Modelled)
+        {
+            return false;
+        }
+        let Some(own) = self.effects.statements.get(i) else {
+            return false;
+        };
+        let own = own.expectations();
+        if own.is_empty() {
+            return false;
+        }
+        let before = self.facts(i);
+        own.iter().all(|e| match e.exists() {
+            Some(exists) => before
+                .iter()
+                .any(|f| f.obj() == e.obj() && f.exists() == Some(exists)),
+            None => before.contains(e),
+        })
+    }
+
     /// The facts that hold once exactly the first `k` statements ran.
     pub fn facts(&self, k: usize) -> Vec<Expectation> {
         let mut out: Vec<Expectation> = self
