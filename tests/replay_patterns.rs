@@ -309,3 +309,12 @@ DROP TABLE "tmp_ids";"#;
     let (_, verdict, applied) = matching_after("tmp", USER, script, 0).await;
     assert_eq!((verdict, applied), (Verdict::Unknown, None));
 }
+
+#[tokio::test]
+async fn index_created_on_a_column_renamed_earlier_in_the_script() {
+    // Prisma's output for a renamed field: the index on the new name is made without IF NOT
+    // EXISTS, so it was not there before the script, whatever the rename before it did.
+    let script = r#"ALTER TABLE "User" RENAME COLUMN "email" TO "mail";
+CREATE INDEX "User_mail_idx" ON "User"("mail");"#;
+    check("renamed_idx", USER, script, &[&[0], &[1], &[2]]).await;
+}

@@ -186,20 +186,25 @@ fn prior_facts(effects: &ScriptEffects, traits: &[StatementTraits]) -> Vec<Prior
         if guarded {
             continue;
         }
+        let Some(fact) = state_before(e) else {
+            continue;
+        };
         // Touched before, through its table, type, constraint or a rename (the first naming
-        // step of it then says nothing about the state before the script).
+        // step of it then says nothing about the state before the script). A rename is held
+        // against the implied fact, which keeps only what identifies the object: renaming a
+        // column an index covers does not make or remove an index of that name.
         let touched_earlier = indirect
             .iter()
             .take_while(|&&p| p < q)
             // (a rename's own steps come first in its statement and name both names.)
             .filter(|&&p| flat[p].0 < stmt || !matches!(flat[p].1, Step::Rename(_)))
-            .any(|&p| touches(flat[p].1, e));
+            .any(|&p| match flat[p].1 {
+                Step::Rename(_) => touches(flat[p].1, &fact),
+                Step::Expect(_) => touches(flat[p].1, e),
+            });
         if touched_earlier {
             continue;
         }
-        let Some(fact) = state_before(e) else {
-            continue;
-        };
         out.push(PriorFact {
             fact,
             statement: stmt,
