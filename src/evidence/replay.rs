@@ -13,7 +13,9 @@
 //! unmodelled DDL) may have changed anything, so the state before the script is only implied
 //! back to the last opaque statement before the one that implies it.
 
-use super::effects::{apply_rename, removes, Expectation, ScriptEffects, StatementEffects, Step};
+use super::effects::{
+    apply_rename, removes, DefaultExpectation, Expectation, ScriptEffects, StatementEffects, Step,
+};
 use super::kind::{StatementKind, StatementTraits};
 
 /// A fact about the state before the script, implied by statement `statement`; it describes the
@@ -169,7 +171,7 @@ fn prior_facts(effects: &ScriptEffects, traits: &[StatementTraits]) -> Vec<Prior
     let indirect: Vec<usize> = (0..flat.len())
         .filter(|&p| match flat[p].1 {
             Step::Rename(_) => true,
-            Step::Expect(e) => e.exists() == Some(false),
+            Step::Expect(e) => e.exists() == Some(false) || serial_sequence(e).is_some(),
         })
         .collect();
     let opaque_before = opaque_before(traits);
@@ -228,8 +230,53 @@ fn touches(step: &Step, e: &Expectation) -> bool {
             apply_rename(&mut backward, &r.reversed());
             forward != *e || backward != *e
         }
-        Step::Expect(d) => d.exists() == Some(false) && removes(d, e),
+        Step::Expect(d) => {
+            (d.exists() == Some(false) && removes(d, e))
+                || serial_sequence(d).is_some_and(|(schema, name)| {
+                    matches!(e, Expectation::SequenceExists { schema: s, name: n, .. } if *s == schema && *n == name)
+                })
+        }
     }
+}
+
+/// The sequence a SERIAL column makes (schema, name), as PostgreSQL names it when the name is
+/// free (`<table>_<column>_seq`, the longer part cut to fit 63 bytes). Statements that later
+/// name it (`DROP SEQUENCE "T_c_seq"`) then say nothing about the state before the script.
+fn serial_sequence(e: &Expectation) -> Option<(String, String)> {
+    match e {
+        Expectation::ColumnExists {
+            schema,
+            table,
+            column,
+            exists: true,
+            default: Some(DefaultExpectation::Nextval),
+            ..
+        } => Some((schema.clone(), implicit_name(table, column, "seq"))),
+        _ => None,
+    }
+}
+
+/// PostgreSQL's `makeObjectName`: `name1_name2_label`, the longer of the two names cut a byte
+/// at a time (on a character boundary) until it fits in NAMEDATALEN - 1 bytes.
+fn implicit_name(name1: &str, name2: &str, label: &str) -> String {
+    const MAX: usize = 63;
+    // one underscore between the names, one before the label
+    let avail = MAX.saturating_sub(label.len() + 2);
+    let (mut n1, mut n2) = (name1.len(), name2.len());
+    while n1 + n2 > avail && n1 + n2 > 0 {
+        if n1 > n2 {
+            n1 -= 1;
+        } else {
+            n2 -= 1;
+        }
+    }
+    let cut = |s: &str, mut n: usize| {
+        while !s.is_char_boundary(n) {
+            n -= 1;
+        }
+        s[..n].to_string()
+    };
+    format!("{}_{}_{label}", cut(name1, n1), cut(name2, n2))
 }
 
 /// What the first statement that names an object, made without `IF [NOT] EXISTS`, implies about
@@ -353,5 +400,28 @@ fn set_existence(e: &mut Expectation, value: bool) {
         | ColumnDefault { .. }
         | SequenceOwnedBy { .. }
         | CommentEquals { .. } => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::implicit_name;
+
+    #[test]
+    fn serial_sequences_are_named_like_postgres_names_them() {
+        assert_eq!(
+            implicit_name("Person", "userId", "seq"),
+            "Person_userId_seq"
+        );
+        // 63 bytes at most: the longer part is cut first, a byte at a time.
+        let long = "a".repeat(70);
+        let name = implicit_name(&long, "id", "seq");
+        assert_eq!(name.len(), 63);
+        assert_eq!(name, format!("{}_id_seq", "a".repeat(56)));
+        let name = implicit_name(&"t".repeat(40), &"c".repeat(40), "seq");
+        assert_eq!(name, format!("{}_{}_seq", "t".repeat(29), "c".repeat(29)));
+        // never inside a character
+        let name = implicit_name(&"é".repeat(40), "id", "seq");
+        assert!(name.len() <= 63 && name.ends_with("_id_seq"));
     }
 }
