@@ -356,3 +356,21 @@ DROP SEQUENCE "User_userId_seq";"#;
     )
     .await;
 }
+
+#[tokio::test]
+async fn table_swap_with_its_constraint_and_sequence_renamed() {
+    // The old table's SERIAL sequence goes with DROP TABLE; the new one takes its name.
+    let setup = r#"CREATE TABLE "Tag" ("id" SERIAL NOT NULL, "label" TEXT NOT NULL, CONSTRAINT "Tag_pkey" PRIMARY KEY ("id"));"#;
+    let script = r#"CREATE TABLE "Tag_new" ("id" SERIAL NOT NULL, "label" VARCHAR(80) NOT NULL, "color" TEXT, CONSTRAINT "Tag_new_pkey" PRIMARY KEY ("id"));
+INSERT INTO "Tag_new" ("id", "label") SELECT "id", "label" FROM "Tag";
+DROP TABLE "Tag";
+ALTER TABLE "Tag_new" RENAME TO "Tag";
+ALTER TABLE "Tag" RENAME CONSTRAINT "Tag_new_pkey" TO "Tag_pkey";
+ALTER SEQUENCE "Tag_new_id_seq" RENAME TO "Tag_id_seq";"#;
+    let n = split_script(script).statements.len();
+    for k in 0..=n {
+        let (got, _, _) = matching_with("swap_seq", setup, script, k, true).await;
+        // Before: "nothing ran" matched no prefix ("Tag_id_seq" taken as absent before).
+        assert!(got.contains(&k), "after {k}: {got:?}");
+    }
+}

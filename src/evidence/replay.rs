@@ -231,12 +231,24 @@ fn touches(step: &Step, e: &Expectation) -> bool {
             forward != *e || backward != *e
         }
         Step::Expect(d) => {
-            (d.exists() == Some(false) && removes(d, e))
+            (d.exists() == Some(false) && (removes(d, e) || may_take_sequence(d, e)))
                 || serial_sequence(d).is_some_and(|(schema, name)| {
                     matches!(e, Expectation::SequenceExists { schema: s, name: n, .. } if *s == schema && *n == name)
                 })
         }
     }
+}
+
+/// Whether dropping what `drop` names may drop the sequence `e` is about: a sequence owned by a
+/// column (SERIAL, identity, `OWNED BY`) goes with its table or column, and which table owns a
+/// sequence is not in the script. Any sequence of the schema, to be safe.
+fn may_take_sequence(drop: &Expectation, e: &Expectation) -> bool {
+    use Expectation::*;
+    let dropped_schema = match drop {
+        TableExists { schema, .. } | ColumnExists { schema, .. } => schema,
+        _ => return false,
+    };
+    matches!(e, SequenceExists { schema, .. } | SequenceOwnedBy { schema, .. } if schema == dropped_schema)
 }
 
 /// The sequence a SERIAL column makes (schema, name), as PostgreSQL names it when the name is
