@@ -13,8 +13,11 @@
 //! unmodelled DDL) may have changed anything, so the state before the script is only implied
 //! back to the last opaque statement before the one that implies it.
 
+use std::collections::HashMap;
+
 use super::effects::{
-    apply_rename, removes, DefaultExpectation, Expectation, ScriptEffects, StatementEffects, Step,
+    apply_rename, removes, DefaultExpectation, Expectation, Obj, Rename, ScriptEffects,
+    StatementEffects, Step,
 };
 use super::kind::{StatementKind, StatementTraits};
 
@@ -176,6 +179,13 @@ fn prior_facts(effects: &ScriptEffects, traits: &[StatementTraits]) -> Vec<Prior
         .collect();
     let opaque_before = opaque_before(traits);
     debug_assert_eq!(opaque_before.len(), steps.len());
+    // Where each object is named directly, in script order.
+    let mut named_at: HashMap<Obj, Vec<usize>> = HashMap::new();
+    for (p, (_, step)) in flat.iter().enumerate() {
+        if let Step::Expect(e) = step {
+            named_at.entry(e.obj()).or_default().push(p);
+        }
+    }
     let mut seen: Vec<&Expectation> = Vec::new();
     let mut out = Vec::new();
     for (q, &(stmt, step)) in flat.iter().enumerate() {
@@ -191,33 +201,91 @@ fn prior_facts(effects: &ScriptEffects, traits: &[StatementTraits]) -> Vec<Prior
         let Some(fact) = state_before(e) else {
             continue;
         };
-        // Touched before, through its table, type, constraint or a rename (the first naming
-        // step of it then says nothing about the state before the script). A rename is held
-        // against the implied fact, which keeps only what identifies the object: renaming a
-        // column an index covers does not make or remove an index of that name.
-        let touched_earlier = indirect
-            .iter()
-            .take_while(|&&p| p < q)
-            // (a rename's own steps come first in its statement and name both names.)
-            .filter(|&&p| flat[p].0 < stmt || !matches!(flat[p].1, Step::Rename(_)))
-            .any(|&p| match flat[p].1 {
-                Step::Rename(_) => touches(flat[p].1, &fact),
-                Step::Expect(_) => touches(flat[p].1, e),
-            });
-        if touched_earlier {
-            continue;
+        // Walk back over the steps before it that touch the object indirectly. A rename of its
+        // table (or type) only renames where it lives: before the rename the fact holds under
+        // the old names. A drop (of its table, a sequence's owner, ...), a rename of the object
+        // itself or a SERIAL that makes it: before that step nothing is implied. Renames are
+        // held against the implied fact, which keeps only what identifies the object (renaming
+        // a column an index covers does not make or remove an index of that name); drops
+        // against the full one.
+        let mut from = opaque_before
+            .get(stmt)
+            .copied()
+            .flatten()
+            .map_or(0, |o| o + 1);
+        let (mut cur, mut cur_full, mut hi) = (fact, e.clone(), stmt);
+        let before_q = indirect.partition_point(|&p| p < q);
+        for &p in indirect[..before_q].iter().rev() {
+            let (at, earlier) = flat[p];
+            if at < from {
+                break;
+            }
+            match earlier {
+                // (a rename's own steps come first in its statement and name both names.)
+                Step::Rename(_) if at == stmt => {}
+                Step::Rename(r) if touches(earlier, &cur) => {
+                    if renames_itself(r, &cur) {
+                        from = at + 1;
+                        break;
+                    }
+                    out.push(PriorFact {
+                        fact: cur.clone(),
+                        statement: hi,
+                        from: at + 1,
+                    });
+                    let back = r.reversed();
+                    apply_rename(&mut cur, &back);
+                    apply_rename(&mut cur_full, &back);
+                    hi = at;
+                    // Under its old name the object may be one an earlier step names (made
+                    // earlier in the script): nothing is implied before that step.
+                    if let Some(&named) = named_at
+                        .get(&cur.obj())
+                        .and_then(|v| v[..v.partition_point(|&x| x < p)].last())
+                    {
+                        from = from.max(flat[named].0 + 1);
+                    }
+                }
+                Step::Rename(_) => {}
+                Step::Expect(_) => {
+                    if touches(earlier, &cur_full) {
+                        from = at + 1;
+                        break;
+                    }
+                }
+            }
         }
-        out.push(PriorFact {
-            fact,
-            statement: stmt,
-            from: opaque_before
-                .get(stmt)
-                .copied()
-                .flatten()
-                .map_or(0, |o| o + 1),
-        });
+        if from <= hi {
+            out.push(PriorFact {
+                fact: cur,
+                statement: hi,
+                from,
+            });
+        }
     }
     out
+}
+
+/// Whether `r` renames the object `e` is about itself (not only the table or type it lives in).
+fn renames_itself(r: &Rename, e: &Expectation) -> bool {
+    let own = |x: &Expectation| match x.obj() {
+        Obj::Schema(n) | Obj::Extension(n) => Some(n.to_string()),
+        Obj::Relation(_, _, n)
+        | Obj::Column(_, _, n)
+        | Obj::Index(_, n)
+        | Obj::Type(_, n)
+        | Obj::EnumValue(_, _, n)
+        | Obj::Function(_, n)
+        | Obj::Trigger(_, _, n) => Some(n.to_string()),
+        Obj::Constraint(_, _, n) => n.map(str::to_string),
+        Obj::Comment(..) => None,
+    };
+    let name = own(e);
+    [r.clone(), r.reversed()].iter().any(|r| {
+        let mut moved = e.clone();
+        apply_rename(&mut moved, r);
+        own(&moved) != name
+    })
 }
 
 /// Whether `step` changes the object `e` is about, other than by naming it directly.

@@ -19,10 +19,11 @@ mod tests;
 
 use super::split::{SplitScript, Statement};
 
-pub(crate) use carry::{apply_rename, removes, Step};
+pub(crate) use carry::{apply_rename, removes, Rename, Step};
 use carry::{carried, changes, effects_of, mark_replacements};
 pub(crate) use defaults::{default_tokens, OPAQUE};
 pub(crate) use display::quote;
+pub(crate) use facts::Obj;
 pub use facts::{
     ConstraintKind, DefaultExpectation, Expectation, ForeignKeySpec, RefAction, RelationKind,
     TypeKind,
