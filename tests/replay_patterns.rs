@@ -6,7 +6,9 @@
 mod common;
 
 use common::TestDb;
-use prisma_migrate_doctor::evidence::catalog::{load_scoped, names_named, schemas_named};
+use prisma_migrate_doctor::evidence::catalog::{
+    load_scoped, names_named, observe, schemas_named, Observed,
+};
 use prisma_migrate_doctor::evidence::effects::{script_effects, StatementEffects};
 use prisma_migrate_doctor::evidence::kind::traits;
 use prisma_migrate_doctor::evidence::matching::scan;
@@ -70,7 +72,8 @@ async fn matching_with(
         .cloned()
         .collect();
     let replay = if history {
-        Replay::new(&effects, &t).with_history(&t, &known)
+        Replay::new(&effects, &t)
+            .with_history(&t, &known, |e| observe(e, &snapshot) == Observed::Present)
     } else {
         Replay::new(&effects, &t)
     };
@@ -376,4 +379,31 @@ async fn table_renamed_then_its_constraints_and_indexes() {
 ALTER INDEX "Post_pkey" RENAME TO "Article_pkey";
 ALTER TABLE "Article" RENAME CONSTRAINT "Post_authorId_fkey" TO "Article_authorId_fkey";"#;
     check("rename_all", USER, script, &[&[0], &[1], &[2], &[3]]).await;
+}
+
+#[tokio::test]
+async fn earlier_migrations_wrong_about_one_object_still_sharpen_the_others() {
+    // The earlier migrations say "currency" has a default, but a DO block (not followed by the
+    // model) dropped it: that fact is contradicted whatever prefix ran, so it is left out, and
+    // what they say about "owner" still decides the prefix.
+    let setup = r#"CREATE TABLE "Account" ("id" SERIAL PRIMARY KEY, "currency" TEXT NOT NULL DEFAULT 'USD', "owner" TEXT NOT NULL);
+DO $$ BEGIN ALTER TABLE "Account" ALTER COLUMN "currency" DROP DEFAULT; END $$;"#;
+    let script = r#"ALTER TABLE "Account" ALTER COLUMN "owner" DROP NOT NULL;
+ALTER TABLE "Account" ALTER COLUMN "currency" DROP NOT NULL;"#;
+    for k in 0..=2 {
+        let (got, _, applied) = matching_with("h_wrong", setup, script, k, true).await;
+        assert_eq!(got, vec![k], "after {k}");
+        assert_eq!(applied, Some(k));
+    }
+}
+
+#[tokio::test]
+async fn unnamed_foreign_keys_on_tables_with_an_unnamed_primary_key() {
+    // Prisma 2's output: `PRIMARY KEY ("id")` and `ADD FOREIGN KEY` without names. Each unnamed
+    // foreign key was not there before the script.
+    let script = r#"CREATE TABLE "Access" ("id" TEXT NOT NULL, "userId" INTEGER NOT NULL, PRIMARY KEY ("id"));
+CREATE TABLE "Order" ("id" TEXT NOT NULL, "userId" INTEGER NOT NULL, PRIMARY KEY ("id"));
+ALTER TABLE "Access" ADD FOREIGN KEY ("userId") REFERENCES "User"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+ALTER TABLE "Order" ADD FOREIGN KEY ("userId") REFERENCES "User"("id") ON DELETE CASCADE ON UPDATE CASCADE;"#;
+    check("unnamed_fk", USER, script, &[&[0], &[1], &[2], &[3], &[4]]).await;
 }

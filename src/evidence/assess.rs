@@ -187,7 +187,9 @@ pub async fn assess(
                 let (scan, scan_without_history) = if known.is_empty() {
                     (plain_scan, None)
                 } else {
-                    let sharpened = plain.with_history(&traits, &known);
+                    let sharpened = plain.with_history(&traits, &known, |e| {
+                        catalog::observe(e, &snapshot) == Observed::Present
+                    });
                     (
                         matching::scan(&sharpened, &traits, &snapshot),
                         Some(plain_scan),

@@ -16,7 +16,7 @@
 use std::collections::HashMap;
 
 use super::effects::{
-    apply_rename, removes, DefaultExpectation, Expectation, Obj, Rename, ScriptEffects,
+    apply_rename, carry, removes, DefaultExpectation, Expectation, Obj, Rename, ScriptEffects,
     StatementEffects, Step,
 };
 use super::kind::{StatementKind, StatementTraits};
@@ -49,7 +49,17 @@ impl<'a> Replay<'a> {
     /// old shape of what the script drops, renames or alters (a foreign key re-added with
     /// another action, a table swapped through a temporary name, the old enum's values), which
     /// the script itself cannot say. Facts the script's own implications contradict are left out.
-    pub fn with_history(&self, traits: &[StatementTraits], history: &[Expectation]) -> Replay<'a> {
+    ///
+    /// `holds` says whether the live catalog shows a fact. A fact of the earlier migrations that
+    /// the catalog contradicts after every prefix of the script (carried through its
+    /// statements) is wrong about its object (a change made by hand, or by a statement the
+    /// model does not follow): it is left out, and the others still sharpen the replay.
+    pub fn with_history(
+        &self,
+        traits: &[StatementTraits],
+        history: &[Expectation],
+        holds: impl Fn(&Expectation) -> bool,
+    ) -> Replay<'a> {
         let mut replay = self.clone();
         let flat = flat_steps(self.effects);
         let opaque = opaque_before(traits);
@@ -65,6 +75,11 @@ impl<'a> Replay<'a> {
             if contradicted || replay.prior.iter().any(|p| p.fact == *h) {
                 continue;
             }
+            let possible =
+                |f: &Expectation| possibly_true(self.effects, traits, f, statement, &holds);
+            let Some(h) = &weakened_to_possible(h, possible) else {
+                continue;
+            };
             extra.push(PriorFact {
                 fact: h.clone(),
                 statement,
@@ -131,6 +146,103 @@ impl<'a> Replay<'a> {
     }
 }
 
+/// `h` if it can be the truth; else, for a column, the properties of it that can (a default
+/// changed by hand says nothing against the column's type or nullability); else None.
+fn weakened_to_possible(
+    h: &Expectation,
+    possible: impl Fn(&Expectation) -> bool,
+) -> Option<Expectation> {
+    if possible(h) {
+        return Some(h.clone());
+    }
+    let Expectation::ColumnExists {
+        exists: true,
+        data_type,
+        not_null,
+        default,
+        ..
+    } = h
+    else {
+        return None;
+    };
+    let only = |keep: usize| {
+        let mut f = h.clone();
+        if let Expectation::ColumnExists {
+            data_type: t,
+            not_null: n,
+            default: d,
+            ..
+        } = &mut f
+        {
+            if keep != 0 {
+                *t = None;
+            }
+            if keep != 1 {
+                *n = None;
+            }
+            if keep != 2 {
+                *d = None;
+            }
+        }
+        f
+    };
+    let mut out = only(usize::MAX);
+    if !possible(&out) {
+        return None;
+    }
+    if let Expectation::ColumnExists {
+        data_type: t,
+        not_null: n,
+        default: d,
+        ..
+    } = &mut out
+    {
+        if data_type.is_some() && possible(&only(0)) {
+            t.clone_from(data_type);
+        }
+        if not_null.is_some() && possible(&only(1)) {
+            *n = *not_null;
+        }
+        if default.is_some() && possible(&only(2)) {
+            d.clone_from(default);
+        }
+    }
+    Some(out)
+}
+
+/// Whether the state before statement `first` that `h` describes can be the truth: the catalog
+/// shows it, or shows it as the statements from `first` on leave it after some prefix (or an
+/// opaque statement, or one that drops or overrides it, leaves that open).
+fn possibly_true(
+    effects: &ScriptEffects,
+    traits: &[StatementTraits],
+    h: &Expectation,
+    first: usize,
+    holds: &impl Fn(&Expectation) -> bool,
+) -> bool {
+    if holds(h) {
+        return true;
+    }
+    let mut cur = h.clone();
+    for (i, steps) in effects.steps().iter().enumerate().skip(first) {
+        if traits
+            .get(i)
+            .is_none_or(|t| t.kind == StatementKind::Opaque)
+        {
+            return true;
+        }
+        for step in steps.iter().flatten() {
+            if !carry(&mut cur, step) {
+                return true;
+            }
+        }
+        if holds(&cur) {
+            return true;
+        }
+    }
+    false
+}
+
 /// Every step with its statement, in script order.
 fn flat_steps(effects: &ScriptEffects) -> Vec<(usize, &Step)> {
     effects
@@ -190,7 +302,7 @@ fn prior_facts(effects: &ScriptEffects, traits: &[StatementTraits]) -> Vec<Prior
     let mut out = Vec::new();
     for (q, &(stmt, step)) in flat.iter().enumerate() {
         let Step::Expect(e) = step else { continue };
-        if seen.iter().any(|s| s.obj() == e.obj()) {
+        if seen.iter().any(|s| same_object(s, e)) {
             continue;
         }
         seen.push(e);
@@ -264,6 +376,30 @@ fn prior_facts(effects: &ScriptEffects, traits: &[StatementTraits]) -> Vec<Prior
         }
     }
     out
+}
+
+/// Whether two facts are about one object. Unnamed constraints of a table share an identity
+/// (`Obj`) but are told apart by their kind and columns: a table's unnamed primary key and the
+/// unnamed foreign key added later are two objects.
+fn same_object(a: &Expectation, b: &Expectation) -> bool {
+    use Expectation::ConstraintExists;
+    match (a, b) {
+        (
+            ConstraintExists {
+                name: None,
+                kind: k1,
+                columns: c1,
+                ..
+            },
+            ConstraintExists {
+                name: None,
+                kind: k2,
+                columns: c2,
+                ..
+            },
+        ) => a.obj() == b.obj() && k1 == k2 && c1 == c2,
+        _ => a.obj() == b.obj(),
+    }
 }
 
 /// Whether `r` renames the object `e` is about itself (not only the table or type it lives in).

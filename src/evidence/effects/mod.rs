@@ -19,7 +19,7 @@ mod tests;
 
 use super::split::{SplitScript, Statement};
 
-pub(crate) use carry::{apply_rename, removes, Rename, Step};
+pub(crate) use carry::{apply_rename, carry, removes, Rename, Step};
 use carry::{carried, changes, effects_of, mark_replacements};
 pub(crate) use defaults::{default_tokens, OPAQUE};
 pub(crate) use display::quote;
