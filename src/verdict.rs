@@ -203,6 +203,43 @@ pub fn decide_verdict(m: &PrefixMatch, traits: &[StatementTraits], n: usize) -> 
     }
 }
 
+/// The match narrowed by the statement the logs name as the failing one (`failing`), and what
+/// the verdict's reason should add. Statement by statement, the deploy stopped right before it:
+/// among several matching prefixes that one is the truth (unless changed by hand since). When
+/// the catalog does not show the state it leaves, the catalog decides and the note says that
+/// the two disagree.
+pub fn pin_to_failing(
+    m: &PrefixMatch,
+    n: usize,
+    failing: Option<usize>,
+    execution: Execution,
+) -> (PrefixMatch, Option<String>) {
+    let Some(f) = failing.filter(|_| execution == Execution::StatementByStatement) else {
+        return (m.clone(), None);
+    };
+    if m.matching.len() > 1 && m.matching.contains(&f) {
+        let note = format!(
+            " The catalog alone matches {}; the logs name statement #{f} as the one that failed, so the first {f} ran.",
+            m.matching
+                .iter()
+                .map(|&k| prefix_words(k, n))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let pinned = PrefixMatch {
+            matching: vec![f],
+            ..m.clone()
+        };
+        return (pinned, Some(note));
+    }
+    let note = (!m.matching.contains(&f)).then(|| {
+        format!(
+            " The logs name statement #{f} as the one that failed, but the catalog does not show the state the first {f} statement(s) leave: it was changed since the failure, or the logs are from another run."
+        )
+    });
+    (m.clone(), note)
+}
+
 fn prefix_words(k: usize, n: usize) -> String {
     match k {
         0 => "none of the script".to_string(),
@@ -470,6 +507,30 @@ mod tests {
         let t = [tr(StatementKind::Data, false); 2];
         let d = decide_verdict(&m(vec![0, 2], vec![0, 2]), &t, 2);
         assert_eq!(d.verdict, Verdict::Unknown);
+    }
+
+    #[test]
+    fn the_failing_statement_in_the_logs_pins_the_prefix() {
+        // ADD COLUMN; UPDATE; SET NOT NULL: the catalog cannot tell whether the UPDATE ran.
+        let t = [
+            tr(StatementKind::Modelled, false),
+            tr(StatementKind::Data, false),
+            tr(StatementKind::Modelled, false),
+        ];
+        let both = m((0..=3).collect(), vec![1, 2]);
+        assert_eq!(decide_verdict(&both, &t, 3).verdict, Verdict::Unknown);
+        // Statement by statement, the logs say #2 failed: the UPDATE ran.
+        let (pinned, note) = pin_to_failing(&both, 3, Some(2), Execution::StatementByStatement);
+        let d = decide_verdict(&pinned, &t, 3);
+        assert_eq!((d.verdict, d.applied), (Verdict::PartiallyApplied, Some(2)));
+        assert!(note.is_some_and(|n| n.contains("#2")));
+        // One transaction: a failure leaves nothing, the logs do not pin a prefix.
+        let (same, note) = pin_to_failing(&both, 3, Some(2), Execution::AllOrNothing);
+        assert_eq!((same, note), (both.clone(), None));
+        // The catalog does not show the state the logs imply: it decides, and says so.
+        let (same, note) = pin_to_failing(&both, 3, Some(0), Execution::StatementByStatement);
+        assert_eq!(same, both);
+        assert!(note.is_some_and(|n| n.contains("changed since")));
     }
 
     fn st(index: u32, effect: Effect) -> StatementEvidence {
