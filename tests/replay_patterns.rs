@@ -407,3 +407,22 @@ ALTER TABLE "Access" ADD FOREIGN KEY ("userId") REFERENCES "User"("id") ON DELET
 ALTER TABLE "Order" ADD FOREIGN KEY ("userId") REFERENCES "User"("id") ON DELETE CASCADE ON UPDATE CASCADE;"#;
     check("unnamed_fk", USER, script, &[&[0], &[1], &[2], &[3], &[4]]).await;
 }
+
+#[tokio::test]
+async fn constraint_added_not_valid_then_validated() {
+    // The usual way to add a check or a foreign key to a big table without a long lock.
+    let script = r#"ALTER TABLE "User" ADD CONSTRAINT "User_email_len" CHECK (length("email") > 0) NOT VALID;
+ALTER TABLE "User" VALIDATE CONSTRAINT "User_email_len";
+ALTER TABLE "User" ADD COLUMN "bio" TEXT;"#;
+    check("validate", USER, script, &[&[0], &[1], &[2], &[3]]).await;
+    // Validated in a later migration: the earlier one says it was NOT VALID before.
+    let setup = format!(
+        "{USER}\nALTER TABLE \"User\" ADD CONSTRAINT \"User_email_len\" CHECK (length(\"email\") > 0) NOT VALID;"
+    );
+    let later = r#"ALTER TABLE "User" VALIDATE CONSTRAINT "User_email_len";"#;
+    for k in 0..=1 {
+        let (got, _, applied) = matching_with("validate_h", &setup, later, k, true).await;
+        assert_eq!(got, vec![k], "after {k}");
+        assert_eq!(applied, Some(k));
+    }
+}

@@ -506,6 +506,25 @@ fn state_before(e: &Expectation) -> Option<Expectation> {
             set_existence(&mut f, !exists);
             Some(f)
         }
+        // Validating a constraint needs it.
+        (
+            ConstraintValidated {
+                schema,
+                table,
+                name,
+                ..
+            },
+            None,
+        ) => Some(ConstraintExists {
+            schema: schema.clone(),
+            table: table.clone(),
+            name: Some(name.clone()),
+            kind: None,
+            columns: None,
+            foreign_key: None,
+            exists: true,
+            replaces: false,
+        }),
         (
             ColumnType {
                 schema,
@@ -615,6 +634,7 @@ fn set_existence(e: &mut Expectation, value: bool) {
         | ColumnNotNull { .. }
         | ColumnDefault { .. }
         | SequenceOwnedBy { .. }
+        | ConstraintValidated { .. }
         | CommentEquals { .. } => {}
     }
 }

@@ -187,6 +187,7 @@ pub(crate) fn carry(e: &mut Expectation, step: &Step) -> bool {
         | (ColumnDefault { .. }, ColumnDefault { .. })
         | (SequenceOwnedBy { .. }, SequenceOwnedBy { .. })
         | (CommentEquals { .. }, CommentEquals { .. })
+        | (ConstraintValidated { .. }, ConstraintValidated { .. })
             if same_object =>
         {
             return false
@@ -345,6 +346,12 @@ pub(crate) fn apply_rename(e: &mut Expectation, r: &Rename) {
                 name: Some(name),
                 ..
             } if schema == rs && table == rt => swap(name, from, to),
+            ConstraintValidated {
+                schema,
+                table,
+                name,
+                ..
+            } if schema == rs && table == rt => swap(name, from, to),
             // Renaming an index-backed constraint renames its index.
             IndexExists { schema, name, .. } if schema == rs => swap(name, from, to),
             _ => {}
@@ -433,6 +440,7 @@ pub(super) fn rename_table_refs(e: &mut Expectation, rs: &str, from: &str, to: &
         | ColumnNotNull { schema, table, .. }
         | ColumnDefault { schema, table, .. }
         | TriggerExists { schema, table, .. }
+        | ConstraintValidated { schema, table, .. }
             if here(schema, table) =>
         {
             *table = to.to_string()

@@ -115,6 +115,18 @@ impl fmt::Display for Expectation {
                     quote(column)
                 )
             }
+            ConstraintValidated {
+                schema,
+                table,
+                name,
+                validated,
+            } => write!(
+                f,
+                "constraint {} on {} is {}",
+                quote(name),
+                q(schema, table),
+                if *validated { "validated" } else { "NOT VALID" }
+            ),
             ConstraintExists {
                 schema,
                 table,

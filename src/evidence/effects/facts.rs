@@ -183,6 +183,14 @@ pub enum Expectation {
         name: String,
         exists: bool,
     },
+    /// Whether a named constraint is validated (`NOT VALID` leaves a foreign key or check
+    /// unvalidated until `VALIDATE CONSTRAINT`).
+    ConstraintValidated {
+        schema: String,
+        table: String,
+        name: String,
+        validated: bool,
+    },
     /// Comment on a relation, or on one of its columns; None: no comment.
     CommentEquals {
         schema: String,
@@ -295,6 +303,7 @@ impl Expectation {
             | ColumnNotNull { schema, .. }
             | ColumnDefault { schema, .. }
             | ConstraintExists { schema, .. }
+            | ConstraintValidated { schema, .. }
             | IndexExists { schema, .. }
             | TypeExists { schema, .. }
             | EnumValueExists { schema, .. }
@@ -368,6 +377,12 @@ impl Expectation {
                 column,
                 ..
             } => Obj::Comment(schema, relation, column.as_deref()),
+            ConstraintValidated {
+                schema,
+                table,
+                name,
+                ..
+            } => Obj::Constraint(schema, table, Some(name)),
             TableExists { schema, name, .. } => Obj::Relation(RelationKind::Table, schema, name),
             ViewExists { schema, name, .. } => Obj::Relation(RelationKind::View, schema, name),
             MaterializedViewExists { schema, name, .. } => {
@@ -388,6 +403,7 @@ impl Expectation {
             | ColumnNotNull { schema, table, .. }
             | ColumnDefault { schema, table, .. }
             | ConstraintExists { schema, table, .. }
+            | ConstraintValidated { schema, table, .. }
             | TriggerExists { schema, table, .. } => Some((schema, table)),
             IndexExists {
                 schema,

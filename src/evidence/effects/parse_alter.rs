@@ -279,10 +279,18 @@ impl<'a> Parser<'a> {
             } else {
                 return Err(self.unexpected("TYPE, SET/DROP DEFAULT or SET/DROP NOT NULL"));
             }
+        } else if self.eat_kws(&["validate", "constraint"]) {
+            let name = self.ident()?;
+            self.push(Expectation::ConstraintValidated {
+                schema: schema.to_string(),
+                table: table.to_string(),
+                name,
+                validated: true,
+            });
         } else {
-            return Err(
-                self.unexpected("ADD, DROP or ALTER (other ALTER TABLE actions are not modelled)")
-            );
+            return Err(self.unexpected(
+                "ADD, DROP, ALTER or VALIDATE (other ALTER TABLE actions are not modelled)",
+            ));
         }
         Ok(())
     }

@@ -328,8 +328,14 @@ impl<'a> Parser<'a> {
         } else {
             None
         };
-        let c = self.constraint_body(name, None)?;
-        while self.constraint_attribute() {}
+        let mut c = self.constraint_body(name, None)?;
+        loop {
+            if self.eat_kws(&["not", "valid"]) {
+                c.not_valid = true;
+            } else if !self.constraint_attribute() {
+                break;
+            }
+        }
         Ok(c)
     }
 
@@ -396,6 +402,7 @@ impl<'a> Parser<'a> {
             kind,
             columns,
             foreign_key,
+            not_valid: false,
         })
     }
 
@@ -466,6 +473,7 @@ impl<'a> Parser<'a> {
             }
             _ => None,
         };
+        let not_valid = c.name.clone().filter(|_| c.not_valid);
         self.push(Expectation::ConstraintExists {
             schema: schema.to_string(),
             table: table.to_string(),
@@ -478,6 +486,14 @@ impl<'a> Parser<'a> {
         });
         if let Some(index) = index {
             self.push(index);
+        }
+        if let Some(name) = not_valid {
+            self.push(Expectation::ConstraintValidated {
+                schema: schema.to_string(),
+                table: table.to_string(),
+                name,
+                validated: false,
+            });
         }
     }
 
@@ -685,6 +701,8 @@ pub(super) struct ConstraintDef {
     pub(super) kind: ConstraintKind,
     pub(super) columns: Option<Vec<String>>,
     pub(super) foreign_key: Option<ForeignKeySpec>,
+    /// `NOT VALID`: added without checking the existing rows (until `VALIDATE CONSTRAINT`).
+    pub(super) not_valid: bool,
 }
 
 pub(super) fn column_presence(

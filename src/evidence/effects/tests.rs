@@ -147,7 +147,7 @@ fn statements_that_cannot_be_verified_say_why() {
         ("ALTER TABLE t ENABLE ROW LEVEL SECURITY", "ALTER TABLE"),
         (
             "ALTER TABLE t ADD COLUMN x int, OWNER TO r",
-            "ADD, DROP or ALTER",
+            "ADD, DROP, ALTER or VALIDATE",
         ),
         (
             "ALTER TABLE t ALTER COLUMN x SET STATISTICS 100",
