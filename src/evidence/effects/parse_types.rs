@@ -58,6 +58,28 @@ pub(super) const CATALOG_TYPES: &[(&str, &str)] = &[
     ("daterange", "daterange"),
     ("regclass", "regclass"),
     ("name", "name"),
+    ("regtype", "regtype"),
+    ("regproc", "regproc"),
+    ("regprocedure", "regprocedure"),
+    ("regnamespace", "regnamespace"),
+    ("regrole", "regrole"),
+    // pseudo-types (function arguments and results)
+    ("anyelement", "anyelement"),
+    ("anyarray", "anyarray"),
+    ("anynonarray", "anynonarray"),
+    ("anyenum", "anyenum"),
+    ("anyrange", "anyrange"),
+    ("anymultirange", "anymultirange"),
+    ("anycompatible", "anycompatible"),
+    ("anycompatiblearray", "anycompatiblearray"),
+    ("anycompatiblenonarray", "anycompatiblenonarray"),
+    ("anycompatiblerange", "anycompatiblerange"),
+    ("record", "record"),
+    ("void", "void"),
+    ("trigger", "trigger"),
+    ("event_trigger", "event_trigger"),
+    ("cstring", "cstring"),
+    ("internal", "internal"),
 ];
 
 /// SQL keyword spellings, which only work unquoted and unqualified.

@@ -221,6 +221,11 @@ fn routines_are_identified_by_their_input_argument_types() {
         shown("DROP PROCEDURE p()"),
         vec!["function \"public\".\"p\"() is absent"]
     );
+    // Pseudo-types are built in, as format_type() prints them (not user types).
+    assert_eq!(
+        shown("CREATE OR REPLACE FUNCTION iIF(c boolean, t anyelement, f anyelement) RETURNS anyelement AS $f$ SELECT t $f$ LANGUAGE SQL"),
+        vec!["function \"public\".\"iif\"(boolean, anyelement, anyelement) exists"]
+    );
 }
 
 #[test]
