@@ -426,3 +426,13 @@ ALTER TABLE "User" ADD COLUMN "bio" TEXT;"#;
         assert_eq!(applied, Some(k));
     }
 }
+
+#[tokio::test]
+async fn add_column_if_not_exists_over_a_column_of_another_shape() {
+    // The column is already there (another type, no default): IF NOT EXISTS leaves it as it is.
+    // Before, the script's shape was expected after it, and "everything ran" matched nothing.
+    let setup = format!("{USER}\nALTER TABLE \"User\" ADD COLUMN \"updatedAt\" TIMESTAMP(3);");
+    let script = r#"ALTER TABLE "User" ADD COLUMN IF NOT EXISTS "updatedAt" TIMESTAMP DEFAULT now();
+ALTER TABLE "User" ADD COLUMN "bio" TEXT;"#;
+    check("inx_col", &setup, script, &[&[0, 1], &[0, 1], &[2]]).await;
+}

@@ -33,6 +33,7 @@ pub(crate) fn default_tokens(expr: &str) -> Vec<String> {
         pos: 0,
         default_schema: "",
         steps: Vec::new(),
+        if_not_exists: false,
     };
     let mut out: Vec<String> = Vec::new();
     let mut call_parens: Vec<bool> = Vec::new();

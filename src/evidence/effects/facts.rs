@@ -463,3 +463,83 @@ impl Expectation {
         )
     }
 }
+
+/// Sets `exists`, keeping what identifies the object and dropping what describes its shape.
+pub(crate) fn set_existence(e: &mut Expectation, value: bool) {
+    use Expectation::*;
+    match e {
+        SchemaExists { exists, .. }
+        | TableExists { exists, .. }
+        | ViewExists { exists, .. }
+        | MaterializedViewExists { exists, .. }
+        | SequenceExists { exists, .. }
+        | EnumValueExists { exists, .. }
+        | FunctionExists { exists, .. }
+        | TriggerExists { exists, .. } => *exists = value,
+        ExtensionExists { schema, exists, .. } => {
+            *schema = None;
+            *exists = value;
+        }
+        TypeExists { kind, exists, .. } => {
+            *kind = None;
+            *exists = value;
+        }
+        ColumnExists {
+            exists,
+            data_type,
+            not_null,
+            default,
+            replaces,
+            ..
+        } => {
+            *exists = value;
+            *data_type = None;
+            *not_null = None;
+            *default = None;
+            *replaces = false;
+        }
+        ConstraintExists {
+            name,
+            kind,
+            columns,
+            foreign_key,
+            exists,
+            replaces,
+            ..
+        } => {
+            // An unnamed constraint is identified by its kind and columns: keep them.
+            if name.is_some() {
+                *kind = None;
+                *columns = None;
+            }
+            *foreign_key = None;
+            *exists = value;
+            *replaces = false;
+        }
+        IndexExists {
+            table,
+            unique,
+            columns,
+            method,
+            descending,
+            exists,
+            replaces,
+            ..
+        } => {
+            *table = None;
+            *unique = None;
+            *columns = None;
+            *method = None;
+            *descending = None;
+            *exists = value;
+            *replaces = false;
+        }
+        EnumValuesExactly { .. }
+        | ColumnType { .. }
+        | ColumnNotNull { .. }
+        | ColumnDefault { .. }
+        | SequenceOwnedBy { .. }
+        | ConstraintValidated { .. }
+        | CommentEquals { .. } => {}
+    }
+}

@@ -23,7 +23,7 @@ pub(crate) use carry::{apply_rename, carry, removes, Rename, Step};
 use carry::{carried, changes, effects_of, mark_replacements};
 pub(crate) use defaults::{default_tokens, OPAQUE};
 pub(crate) use display::quote;
-pub(crate) use facts::Obj;
+pub(crate) use facts::{set_existence, Obj};
 pub use facts::{
     ConstraintKind, DefaultExpectation, Expectation, ForeignKeySpec, RefAction, RelationKind,
     TypeKind,

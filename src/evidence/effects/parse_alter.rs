@@ -203,7 +203,8 @@ impl<'a> Parser<'a> {
                 return Ok(());
             }
             self.eat_kw("column");
-            self.eat_kws(&["if", "not", "exists"]);
+            let guarded = self.eat_kws(&["if", "not", "exists"]);
+            let mark = self.steps.len();
             let col = self.column_def()?;
             let constraints = col.constraints.clone();
             let in_pk = constraints
@@ -212,6 +213,9 @@ impl<'a> Parser<'a> {
             self.push(col.expectation(schema, table, in_pk));
             for c in constraints {
                 self.push_constraint(schema, table, c);
+            }
+            if guarded {
+                self.only_existence_since(mark);
             }
         } else if self.eat_kw("drop") {
             let constraint = self.eat_kw("constraint");

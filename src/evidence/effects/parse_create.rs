@@ -1,12 +1,50 @@
 //! CREATE statements: tables with their columns and constraints, indexes, types, routines.
 
+use super::carry::Step;
 use super::facts::*;
 use super::parse_types::*;
 use super::parser::*;
 use crate::evidence::split::Tok;
 
 impl<'a> Parser<'a> {
+    pub(super) fn eat_if_not_exists(&mut self) -> bool {
+        let guarded = self.eat_kws(&["if", "not", "exists"]);
+        self.if_not_exists |= guarded;
+        guarded
+    }
+
+    /// An `IF NOT EXISTS` creation does nothing when its object is already there, in whatever
+    /// shape: afterwards only that the object exists is certain. Keeps the first fact pushed
+    /// since `mark` (the object itself), reduced to what identifies it, and drops what it would
+    /// have made along with it (columns, constraints, indexes).
+    pub(super) fn only_existence_since(&mut self, mark: usize) {
+        let mut kept = false;
+        let mut i = mark;
+        while i < self.steps.len() {
+            match &mut self.steps[i] {
+                Step::Expect(e) if !kept && e.exists() == Some(true) => {
+                    set_existence(e, true);
+                    kept = true;
+                    i += 1;
+                }
+                Step::Expect(_) => {
+                    self.steps.remove(i);
+                }
+                Step::Rename(_) => i += 1,
+            }
+        }
+    }
+
     pub(super) fn create(&mut self) -> Res<()> {
+        let mark = self.steps.len();
+        self.create_object()?;
+        if self.if_not_exists {
+            self.only_existence_since(mark);
+        }
+        Ok(())
+    }
+
+    fn create_object(&mut self) -> Res<()> {
         self.eat_kws(&["or", "replace"]);
         if self.is_kw("temp") || self.is_kw("temporary") {
             return Err("temporary objects live in a session schema and vanish with it".into());
@@ -31,12 +69,12 @@ impl<'a> Parser<'a> {
             }
             "materialized" => {
                 self.eat_kws(&["materialized", "view"]);
-                self.eat_kws(&["if", "not", "exists"]);
+                self.eat_if_not_exists();
                 self.create_relation(RelationKind::MaterializedView)
             }
             "sequence" => {
                 self.pos += 1;
-                self.eat_kws(&["if", "not", "exists"]);
+                self.eat_if_not_exists();
                 let (schema, name) = self.object()?;
                 self.push(Expectation::SequenceExists {
                     schema: schema.clone(),
@@ -76,7 +114,7 @@ impl<'a> Parser<'a> {
             }
             "extension" => {
                 self.pos += 1;
-                self.eat_kws(&["if", "not", "exists"]);
+                self.eat_if_not_exists();
                 let name = self.ident()?;
                 self.eat_kw("with");
                 let mut schema = None;
@@ -98,7 +136,7 @@ impl<'a> Parser<'a> {
             }
             "schema" => {
                 self.pos += 1;
-                self.eat_kws(&["if", "not", "exists"]);
+                self.eat_if_not_exists();
                 if self.is_kw("authorization") {
                     return Err("CREATE SCHEMA AUTHORIZATION without a name: the schema is named after a role".into());
                 }
@@ -175,7 +213,7 @@ impl<'a> Parser<'a> {
     }
 
     pub(super) fn create_table(&mut self) -> Res<()> {
-        self.eat_kws(&["if", "not", "exists"]);
+        self.eat_if_not_exists();
         let (schema, table) = self.object()?;
         self.push(Expectation::TableExists {
             schema: schema.clone(),
@@ -499,7 +537,7 @@ impl<'a> Parser<'a> {
 
     pub(super) fn create_index(&mut self, unique: bool) -> Res<()> {
         self.eat_kw("concurrently");
-        self.eat_kws(&["if", "not", "exists"]);
+        self.eat_if_not_exists();
         if self.is_kw("on") {
             return Err("an unnamed index: PostgreSQL chooses its name".into());
         }

@@ -15,6 +15,8 @@ pub(super) struct Parser<'a> {
     pub(super) pos: usize,
     pub(super) default_schema: &'a str,
     pub(super) steps: Vec<Step>,
+    /// The statement's object was guarded with `IF NOT EXISTS`.
+    pub(super) if_not_exists: bool,
 }
 
 /// Maximum identifier length (NAMEDATALEN - 1): PostgreSQL truncates longer names.
@@ -42,6 +44,7 @@ pub(super) fn statement_steps(stmt: &Statement, default_schema: &str) -> Res<Vec
         pos: 0,
         default_schema,
         steps: Vec::new(),
+        if_not_exists: false,
     };
     p.statement()?;
     Ok(p.steps)
