@@ -148,6 +148,50 @@ test('the same state with an unknown Prisma: never assumes one transaction', asy
   }
 })
 
+/** The native P3018 logs with the `Position:` block highlighting line `line` of CHANGE. */
+function p3018At(line) {
+  const lines = CHANGE.split('\n')
+  const block = lines
+    .slice(0, line)
+    .map((text, i) => `\u001b[1m  ${i + 1}\u001b[${i + 1 === line ? '1;31m' : '0m'} ${text}${i + 1 === line ? '\u001b[0m' : ''}`)
+    .join('\n')
+  return p3018(M2, '57014', 'canceling statement due to statement timeout').replace(
+    '\n\nDbError',
+    `\n\nPosition:\n\u001b[1m  0\u001b[0m\n${block}\n\nDbError`,
+  )
+}
+
+test('the failing statement named by the native logs places an UPDATE the catalog cannot', async () => {
+  const ctx = await failed('split')
+  try {
+    // As in the test above: without the "seen" column, the catalog matches 1 and 2.
+    await ctx.db.query('ALTER TABLE "Audit" DROP COLUMN "seen"')
+    const setLogs = (logs) =>
+      ctx.db.query(`UPDATE "_prisma_migrations" SET logs = $1 WHERE migration_name = $2 AND finished_at IS NULL`, [logs, M2])
+    // Line 6 of the script is statement #2 (ADD COLUMN "seen"): the first two ran, UPDATE included.
+    await setLogs(p3018At(6))
+    const f = only(await doctor.diagnose(ctx.options({ prismaVersion: '7.10.1' })))
+    assert.equal(f.failingStatement, 2, f.summary)
+    assert.deepEqual(f.matchingPrefixes, [1, 2])
+    assert.equal(f.verdict, 'partially-applied')
+    assert.equal(f.appliedStatements, 2)
+    assert.equal(f.statements[1].effect, 'present')
+    assert.match(f.verdictReason, /logs name statement #2/)
+    // Statement #3 named instead: the catalog does not show the first three, and says so.
+    await setLogs(p3018At(9))
+    const g = only(await doctor.diagnose(ctx.options({ prismaVersion: '7.10.1' })))
+    assert.equal(g.failingStatement, 3)
+    assert.equal(g.verdict, 'unknown')
+    assert.match(g.verdictReason, /changed since the failure/)
+    // One transaction: the logs do not place anything (nothing of a failed script stays).
+    const h = only(await doctor.diagnose(ctx.options({ prismaVersion: '6.19.3' })))
+    assert.equal(h.failingStatement, 3)
+    assert.doesNotMatch(h.verdictReason, /logs name statement/)
+  } finally {
+    await ctx.done()
+  }
+})
+
 test('the installed Prisma decides: node_modules/prisma, then the lockfile', async () => {
   const ctx = await failed('native')
   try {

@@ -389,8 +389,20 @@ fn failed_migration(
     );
     let n = evidence.statement_count();
     let matched = evidence.select(execution::possible_prefixes(model.execution, n));
-    let decision = verdict::decide_verdict(&matched, &evidence.traits, n);
-    let statements = evidence::assess::statements_under(evidence, &matched, model.execution);
+    // The statement the logs name, when they refer to this very script.
+    let failing = match (script, script_changed) {
+        (Some(sql), Some(false)) if logs.contains("Position:") => {
+            let split = evidence::split::split_script(sql);
+            evidence::failing::from_logs(&logs, sql, &split.statements)
+        }
+        _ => None,
+    };
+    let (decided_on, note) = verdict::pin_to_failing(&matched, n, failing, model.execution);
+    let mut decision = verdict::decide_verdict(&decided_on, &evidence.traits, n);
+    if let Some(note) = note {
+        decision.reason.push_str(&note);
+    }
+    let statements = evidence::assess::statements_under(evidence, &decided_on, model.execution);
     let (action, action_reason) = verdict::choose_action(decision.verdict, &cause, script_changed);
     let commands =
         verdict::commands_for(action, name, &statements, &cause, local_migration.is_some());
@@ -410,7 +422,7 @@ fn failed_migration(
         execution_note: verdict::execution_note(model.execution).to_string(),
         applied_statements: decision.applied.map(count),
         matching_prefixes: matched.matching.iter().map(|&k| count(k)).collect(),
-        failing_statement: None,
+        failing_statement: failing.map(count),
         statements,
         verdict: decision.verdict,
         verdict_reason: decision.reason,

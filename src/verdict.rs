@@ -53,8 +53,12 @@ pub struct Decision {
 /// The verdict from the matching prefixes. One match decides every statement. Several matches
 /// leave the statements between them undetermined: harmless when each of them is inert or
 /// guarded DDL whose whole effect is compared (running it again or not at all leaves the same
-/// database), and then the verdict takes the longest prefix if it is the whole script, else the
-/// shortest (heal re-runs from there); otherwise nothing is decided.
+/// database); otherwise nothing is decided. When harmless, the verdict takes the whole script
+/// if the last match is it. Else, when only inert statements (or guarded ones known to do
+/// nothing there) lie between, the shortest prefix (heal re-runs from there); when guarded DDL
+/// whose object's state before the script is unknown lies between, only what every match
+/// agrees on: `partially-applied` without a single `k` when every match is partial, else
+/// `unknown`.
 pub fn decide_verdict(m: &PrefixMatch, traits: &[StatementTraits], n: usize) -> Decision {
     let undecided = |reason: String| Decision {
         verdict: Verdict::Unknown,
@@ -123,6 +127,46 @@ pub fn decide_verdict(m: &PrefixMatch, traits: &[StatementTraits], n: usize) -> 
             }
         ));
     }
+    // Guarded DDL between the matches whose object may or may not have been there before the
+    // script: the catalog cannot say whether it ran. Running it again or skipping it is
+    // harmless, but which prefix is the truth is not known: only what every match agrees on is
+    // decided. (A `SET`, or a guarded statement known to do nothing where it stands, leaves
+    // nothing to tell apart: either prefix is as true as the other.)
+    let undetermined: Vec<usize> = (lo..hi)
+        .filter(|&i| {
+            traits
+                .get(i)
+                .is_some_and(|t| t.kind != StatementKind::Inert)
+                && !m.no_ops.get(i).copied().unwrap_or(false)
+        })
+        .collect();
+    if !undetermined.is_empty() && hi < n {
+        let unsure = format!(
+            "statement(s) {} only do something when their object is not already as they leave it, and the catalog \
+             cannot say whether it was so before the script (running them again is harmless)",
+            list(&undetermined)
+        );
+        if lo == 0 {
+            return undecided(format!(
+                "The catalog matches {}: #{hi}..#{} did not run, but {unsure}, so whether anything of it ran cannot be told.",
+                m.matching
+                    .iter()
+                    .map(|&k| prefix_words(k, n))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                n - 1
+            ));
+        }
+        return Decision {
+            verdict: Verdict::PartiallyApplied,
+            reason: format!(
+                "The catalog is as the first {lo} to {hi} of {n} statements leave it: #0..#{} are applied, #{hi}..#{} are not; {unsure}.",
+                lo - 1,
+                n - 1
+            ),
+            applied: None,
+        };
+    }
     let ambiguity = if lo == hi {
         String::new()
     } else {
@@ -157,6 +201,43 @@ pub fn decide_verdict(m: &PrefixMatch, traits: &[StatementTraits], n: usize) -> 
         reason,
         applied: Some(k),
     }
+}
+
+/// The match narrowed by the statement the logs name as the failing one (`failing`), and what
+/// the verdict's reason should add. Statement by statement, the deploy stopped right before it:
+/// among several matching prefixes that one is the truth (unless changed by hand since). When
+/// the catalog does not show the state it leaves, the catalog decides and the note says that
+/// the two disagree.
+pub fn pin_to_failing(
+    m: &PrefixMatch,
+    n: usize,
+    failing: Option<usize>,
+    execution: Execution,
+) -> (PrefixMatch, Option<String>) {
+    let Some(f) = failing.filter(|_| execution == Execution::StatementByStatement) else {
+        return (m.clone(), None);
+    };
+    if m.matching.len() > 1 && m.matching.contains(&f) {
+        let note = format!(
+            " The catalog alone matches {}; the logs name statement #{f} as the one that failed, so the first {f} ran.",
+            m.matching
+                .iter()
+                .map(|&k| prefix_words(k, n))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let pinned = PrefixMatch {
+            matching: vec![f],
+            ..m.clone()
+        };
+        return (pinned, Some(note));
+    }
+    let note = (!m.matching.contains(&f)).then(|| {
+        format!(
+            " The logs name statement #{f} as the one that failed, but the catalog does not show the state the first {f} statement(s) leave: it was changed since the failure, or the logs are from another run."
+        )
+    });
+    (m.clone(), note)
 }
 
 fn prefix_words(k: usize, n: usize) -> String {
@@ -284,7 +365,8 @@ pub fn commands_for(
             out.extend(
                 statements
                     .iter()
-                    .filter(|s| s.effect == Effect::Absent)
+                    // undetermined ones (guarded: harmless to run again) included
+                    .filter(|s| matches!(s.effect, Effect::Absent | Effect::Unknown))
                     .map(|s| format!("{};", s.sql.trim())),
             );
             out.push(applied);
@@ -348,6 +430,7 @@ mod tests {
             possible,
             matching,
             closest: None,
+            no_ops: Vec::new(),
         }
     }
 
@@ -398,10 +481,56 @@ mod tests {
         ];
         let d = decide_verdict(&m((0..=2).collect(), vec![1, 2]), &t, 2);
         assert_eq!((d.verdict, d.applied), (Verdict::FullyApplied, Some(2)));
+        // A guarded statement whose object may have been there before, between "nothing" and
+        // a partial prefix: only what every match agrees on is decided.
+        let t = [
+            tr(StatementKind::Modelled, true),
+            tr(StatementKind::Modelled, false),
+        ];
+        let d = decide_verdict(&m((0..=2).collect(), vec![0, 1]), &t, 2);
+        assert_eq!((d.verdict, d.applied), (Verdict::Unknown, None));
+        assert!(d.reason.contains("#0"), "{}", d.reason);
+        // ... known to do nothing where it stands: interchangeable, "nothing ran" decided.
+        let mut known = m((0..=2).collect(), vec![0, 1]);
+        known.no_ops = vec![true, false];
+        let d = decide_verdict(&known, &t, 2);
+        assert_eq!((d.verdict, d.applied), (Verdict::NotApplied, Some(0)));
+        // ... between two partial prefixes: partially applied, without a single k.
+        let t = [
+            tr(StatementKind::Modelled, false),
+            tr(StatementKind::Modelled, true),
+            tr(StatementKind::Modelled, false),
+        ];
+        let d = decide_verdict(&m((0..=3).collect(), vec![1, 2]), &t, 3);
+        assert_eq!((d.verdict, d.applied), (Verdict::PartiallyApplied, None));
         // Only data statements: nothing visible, nothing decided, whatever the model.
         let t = [tr(StatementKind::Data, false); 2];
         let d = decide_verdict(&m(vec![0, 2], vec![0, 2]), &t, 2);
         assert_eq!(d.verdict, Verdict::Unknown);
+    }
+
+    #[test]
+    fn the_failing_statement_in_the_logs_pins_the_prefix() {
+        // ADD COLUMN; UPDATE; SET NOT NULL: the catalog cannot tell whether the UPDATE ran.
+        let t = [
+            tr(StatementKind::Modelled, false),
+            tr(StatementKind::Data, false),
+            tr(StatementKind::Modelled, false),
+        ];
+        let both = m((0..=3).collect(), vec![1, 2]);
+        assert_eq!(decide_verdict(&both, &t, 3).verdict, Verdict::Unknown);
+        // Statement by statement, the logs say #2 failed: the UPDATE ran.
+        let (pinned, note) = pin_to_failing(&both, 3, Some(2), Execution::StatementByStatement);
+        let d = decide_verdict(&pinned, &t, 3);
+        assert_eq!((d.verdict, d.applied), (Verdict::PartiallyApplied, Some(2)));
+        assert!(note.is_some_and(|n| n.contains("#2")));
+        // One transaction: a failure leaves nothing, the logs do not pin a prefix.
+        let (same, note) = pin_to_failing(&both, 3, Some(2), Execution::AllOrNothing);
+        assert_eq!((same, note), (both.clone(), None));
+        // The catalog does not show the state the logs imply: it decides, and says so.
+        let (same, note) = pin_to_failing(&both, 3, Some(0), Execution::StatementByStatement);
+        assert_eq!(same, both);
+        assert!(note.is_some_and(|n| n.contains("changed since")));
     }
 
     fn st(index: u32, effect: Effect) -> StatementEvidence {

@@ -6,7 +6,9 @@
 mod common;
 
 use common::TestDb;
-use prisma_migrate_doctor::evidence::catalog::{load_scoped, names_named, schemas_named};
+use prisma_migrate_doctor::evidence::catalog::{
+    load_scoped, names_named, observe, schemas_named, Observed,
+};
 use prisma_migrate_doctor::evidence::effects::{script_effects, StatementEffects};
 use prisma_migrate_doctor::evidence::kind::traits;
 use prisma_migrate_doctor::evidence::matching::scan;
@@ -70,12 +72,14 @@ async fn matching_with(
         .cloned()
         .collect();
     let replay = if history {
-        Replay::new(&effects, &t).with_history(&t, &known)
+        Replay::new(&effects, &t)
+            .with_history(&t, &known, |e| observe(e, &snapshot) == Observed::Present)
     } else {
         Replay::new(&effects, &t)
     };
     let n = split.statements.len();
-    let m = scan(&replay, &snapshot).select(possible_prefixes(Execution::StatementByStatement, n));
+    let m =
+        scan(&replay, &t, &snapshot).select(possible_prefixes(Execution::StatementByStatement, n));
     let d = decide_verdict(&m, &t, n);
     db.finish().await;
     (m.matching, d.verdict, d.applied)
@@ -188,10 +192,26 @@ ALTER TABLE "User" ADD COLUMN "name" TEXT;"#;
     .await;
     let (_, verdict, applied) = matching_after("guarded_v", USER, script, 1).await;
     assert_eq!((verdict, applied), (Verdict::NotApplied, Some(0)));
-    // Once the index exists, the guarded statement and the LOCK cannot be told from not run:
-    // the verdict takes the shortest prefix, and re-running them is harmless.
-    let (_, verdict, applied) = matching_after("guarded_v2", USER, script, 3).await;
+    // Once the index exists, the catalog cannot say whether it was there before the script: the
+    // guarded statement may or may not have run, so "nothing ran" is not decided (the truth,
+    // 3, is among the matches; the ALTER, #3, surely did not run).
+    let (got, verdict, applied) = matching_after("guarded_v2", USER, script, 3).await;
+    assert_eq!(got, vec![0, 1, 2, 3]);
+    assert_eq!((verdict, applied), (Verdict::Unknown, None));
+    // When the earlier migrations made that index, the guarded statement did nothing where it
+    // stands: the prefixes around it are interchangeable and "nothing ran" is decided.
+    let with_index = format!("{USER}\nCREATE INDEX \"User_email_idx\" ON \"User\"(\"email\");");
+    let (got, verdict, applied) = matching_with("guarded_h", &with_index, script, 0, true).await;
+    assert_eq!(got, vec![0, 1, 2, 3]);
     assert_eq!((verdict, applied), (Verdict::NotApplied, Some(0)));
+    // A prefix after the first statement, every match partial: decided as partially applied
+    // without a single k (the guarded #2 may or may not have run; #3 did not).
+    let script = r#"ALTER TABLE "User" ADD COLUMN "nick" TEXT;
+CREATE INDEX IF NOT EXISTS "User_email_idx" ON "User"("email");
+ALTER TABLE "User" ADD COLUMN "name" TEXT;"#;
+    let (got, verdict, applied) = matching_after("guarded_p", USER, script, 2).await;
+    assert_eq!(got, vec![1, 2]);
+    assert_eq!((verdict, applied), (Verdict::PartiallyApplied, None));
 }
 
 #[tokio::test]
@@ -291,4 +311,128 @@ DROP TABLE "tmp_ids";"#;
     // nothing is decided (a mark-applied could skip the INSERT).
     let (_, verdict, applied) = matching_after("tmp", USER, script, 0).await;
     assert_eq!((verdict, applied), (Verdict::Unknown, None));
+}
+
+#[tokio::test]
+async fn index_created_on_a_column_renamed_earlier_in_the_script() {
+    // Prisma's output for a renamed field: the index on the new name is made without IF NOT
+    // EXISTS, so it was not there before the script, whatever the rename before it did.
+    let script = r#"ALTER TABLE "User" RENAME COLUMN "email" TO "mail";
+CREATE INDEX "User_mail_idx" ON "User"("mail");"#;
+    check("renamed_idx", USER, script, &[&[0], &[1], &[2]]).await;
+}
+
+#[tokio::test]
+async fn serial_key_made_text_and_its_sequence_dropped() {
+    // Prisma's output when an autoincrement id becomes a cuid: the default goes, then the
+    // sequence the SERIAL made.
+    let setup = r#"CREATE TABLE "Webhook" ("id" SERIAL NOT NULL, "url" TEXT NOT NULL, CONSTRAINT "Webhook_pkey" PRIMARY KEY ("id"));"#;
+    let script = r#"ALTER TABLE "Webhook" DROP CONSTRAINT "Webhook_pkey",
+ALTER COLUMN "id" DROP DEFAULT,
+ALTER COLUMN "id" SET DATA TYPE TEXT,
+ADD CONSTRAINT "Webhook_pkey" PRIMARY KEY ("id");
+DROP SEQUENCE "Webhook_id_seq";"#;
+    // The earlier migration says the old column was an integer with a sequence default.
+    for k in 0..=2 {
+        let (got, _, applied) = matching_with("seq_drop", setup, script, k, true).await;
+        assert_eq!(got, vec![k], "after {k}");
+        assert_eq!(applied, Some(k));
+    }
+}
+
+#[tokio::test]
+async fn serial_column_added_then_made_text_and_its_sequence_dropped() {
+    // The sequence the SERIAL makes is dropped at the end: it was not there before the script.
+    let script = r#"ALTER TABLE "User" ADD COLUMN "userId" SERIAL NOT NULL;
+CREATE UNIQUE INDEX "User_email_userId_key" ON "User"("email", "userId");
+ALTER TABLE "User" ALTER COLUMN "userId" DROP DEFAULT,
+ALTER COLUMN "userId" SET DATA TYPE TEXT;
+DROP SEQUENCE "User_userId_seq";"#;
+    // Before the fix "nothing ran" matched no prefix (conflicting). The DROP SEQUENCE says the
+    // sequence was there right before it, so back to the SERIAL that made it.
+    check("serial_seq", USER, script, &[&[0], &[1], &[2], &[3], &[4]]).await;
+}
+
+#[tokio::test]
+async fn table_swap_with_its_constraint_and_sequence_renamed() {
+    // The old table's SERIAL sequence goes with DROP TABLE; the new one takes its name.
+    let setup = r#"CREATE TABLE "Tag" ("id" SERIAL NOT NULL, "label" TEXT NOT NULL, CONSTRAINT "Tag_pkey" PRIMARY KEY ("id"));"#;
+    let script = r#"CREATE TABLE "Tag_new" ("id" SERIAL NOT NULL, "label" VARCHAR(80) NOT NULL, "color" TEXT, CONSTRAINT "Tag_new_pkey" PRIMARY KEY ("id"));
+INSERT INTO "Tag_new" ("id", "label") SELECT "id", "label" FROM "Tag";
+DROP TABLE "Tag";
+ALTER TABLE "Tag_new" RENAME TO "Tag";
+ALTER TABLE "Tag" RENAME CONSTRAINT "Tag_new_pkey" TO "Tag_pkey";
+ALTER SEQUENCE "Tag_new_id_seq" RENAME TO "Tag_id_seq";"#;
+    let n = split_script(script).statements.len();
+    for k in 0..=n {
+        let (got, _, _) = matching_with("swap_seq", setup, script, k, true).await;
+        // Before: "nothing ran" matched no prefix ("Tag_id_seq" taken as absent before).
+        assert!(got.contains(&k), "after {k}: {got:?}");
+    }
+}
+
+#[tokio::test]
+async fn table_renamed_then_its_constraints_and_indexes() {
+    // Prisma's output for a model renamed with its @@map: the names implied absent before the
+    // renames of the constraints are held under the table's old name before the table rename.
+    let script = r#"ALTER TABLE "Post" RENAME TO "Article";
+ALTER INDEX "Post_pkey" RENAME TO "Article_pkey";
+ALTER TABLE "Article" RENAME CONSTRAINT "Post_authorId_fkey" TO "Article_authorId_fkey";"#;
+    check("rename_all", USER, script, &[&[0], &[1], &[2], &[3]]).await;
+}
+
+#[tokio::test]
+async fn earlier_migrations_wrong_about_one_object_still_sharpen_the_others() {
+    // The earlier migrations say "currency" has a default, but a DO block (not followed by the
+    // model) dropped it: that fact is contradicted whatever prefix ran, so it is left out, and
+    // what they say about "owner" still decides the prefix.
+    let setup = r#"CREATE TABLE "Account" ("id" SERIAL PRIMARY KEY, "currency" TEXT NOT NULL DEFAULT 'USD', "owner" TEXT NOT NULL);
+DO $$ BEGIN ALTER TABLE "Account" ALTER COLUMN "currency" DROP DEFAULT; END $$;"#;
+    let script = r#"ALTER TABLE "Account" ALTER COLUMN "owner" DROP NOT NULL;
+ALTER TABLE "Account" ALTER COLUMN "currency" DROP NOT NULL;"#;
+    for k in 0..=2 {
+        let (got, _, applied) = matching_with("h_wrong", setup, script, k, true).await;
+        assert_eq!(got, vec![k], "after {k}");
+        assert_eq!(applied, Some(k));
+    }
+}
+
+#[tokio::test]
+async fn unnamed_foreign_keys_on_tables_with_an_unnamed_primary_key() {
+    // Prisma 2's output: `PRIMARY KEY ("id")` and `ADD FOREIGN KEY` without names. Each unnamed
+    // foreign key was not there before the script.
+    let script = r#"CREATE TABLE "Access" ("id" TEXT NOT NULL, "userId" INTEGER NOT NULL, PRIMARY KEY ("id"));
+CREATE TABLE "Order" ("id" TEXT NOT NULL, "userId" INTEGER NOT NULL, PRIMARY KEY ("id"));
+ALTER TABLE "Access" ADD FOREIGN KEY ("userId") REFERENCES "User"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+ALTER TABLE "Order" ADD FOREIGN KEY ("userId") REFERENCES "User"("id") ON DELETE CASCADE ON UPDATE CASCADE;"#;
+    check("unnamed_fk", USER, script, &[&[0], &[1], &[2], &[3], &[4]]).await;
+}
+
+#[tokio::test]
+async fn constraint_added_not_valid_then_validated() {
+    // The usual way to add a check or a foreign key to a big table without a long lock.
+    let script = r#"ALTER TABLE "User" ADD CONSTRAINT "User_email_len" CHECK (length("email") > 0) NOT VALID;
+ALTER TABLE "User" VALIDATE CONSTRAINT "User_email_len";
+ALTER TABLE "User" ADD COLUMN "bio" TEXT;"#;
+    check("validate", USER, script, &[&[0], &[1], &[2], &[3]]).await;
+    // Validated in a later migration: the earlier one says it was NOT VALID before.
+    let setup = format!(
+        "{USER}\nALTER TABLE \"User\" ADD CONSTRAINT \"User_email_len\" CHECK (length(\"email\") > 0) NOT VALID;"
+    );
+    let later = r#"ALTER TABLE "User" VALIDATE CONSTRAINT "User_email_len";"#;
+    for k in 0..=1 {
+        let (got, _, applied) = matching_with("validate_h", &setup, later, k, true).await;
+        assert_eq!(got, vec![k], "after {k}");
+        assert_eq!(applied, Some(k));
+    }
+}
+
+#[tokio::test]
+async fn add_column_if_not_exists_over_a_column_of_another_shape() {
+    // The column is already there (another type, no default): IF NOT EXISTS leaves it as it is.
+    // Before, the script's shape was expected after it, and "everything ran" matched nothing.
+    let setup = format!("{USER}\nALTER TABLE \"User\" ADD COLUMN \"updatedAt\" TIMESTAMP(3);");
+    let script = r#"ALTER TABLE "User" ADD COLUMN IF NOT EXISTS "updatedAt" TIMESTAMP DEFAULT now();
+ALTER TABLE "User" ADD COLUMN "bio" TEXT;"#;
+    check("inx_col", &setup, script, &[&[0, 1], &[0, 1], &[2]]).await;
 }

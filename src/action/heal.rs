@@ -18,7 +18,7 @@ use crate::diagnose::{self, Session};
 use crate::error::Result;
 use crate::ledger;
 use crate::project::Options;
-use crate::report::{self, Action, FailedMigration, HealAllow, HealDecision, HealOutcome};
+use crate::report::{self, Action, FailedMigration, HealAllow, HealDecision, HealOutcome, Verdict};
 
 pub const DEFAULT_ALLOW: &[HealAllow] = &[HealAllow::Retry, HealAllow::MarkApplied];
 
@@ -187,7 +187,15 @@ fn plan_complete(
     if failed.statements.iter().any(|s| s.transaction_control) {
         return Err("The script has its own transaction control; complete it by hand.".to_string());
     }
-    let Some(applied) = failed.applied_statements else {
+    // Partially applied over a range of matching prefixes: the statements between them are
+    // harmless to run again (the verdict decides only then), so completing from the first
+    // match finishes the script whichever of them is the truth.
+    let applied = failed.applied_statements.or_else(|| {
+        (failed.verdict == Verdict::PartiallyApplied)
+            .then(|| failed.matching_prefixes.first().copied())
+            .flatten()
+    });
+    let Some(applied) = applied else {
         return Err("The evidence does not decide which statements ran.".to_string());
     };
     let rest = failed

@@ -51,24 +51,41 @@ impl Assessed {
 }
 
 /// What the earlier migrations leave for the objects a failed script finds already there (it
-/// drops, renames or alters them): their scripts that name one of them, replayed in order.
+/// drops, renames or alters them) and for the objects of its guarded statements (`IF [NOT]
+/// EXISTS`, whose state before the script the script itself does not say): their scripts that
+/// name one of them, replayed in order.
 fn history_facts(
     before: &Replay,
+    guarded: &[&effects::Expectation],
     history: &[&[u8]],
     default_schema: &str,
 ) -> Vec<effects::Expectation> {
+    use effects::Expectation::{ExtensionExists, SchemaExists};
     let existing: Vec<&effects::Expectation> = before
         .prior
         .iter()
         .filter(|p| p.fact.exists() == Some(true) || p.fact.exists().is_none())
         .map(|p| &p.fact)
+        .chain(guarded.iter().copied())
         .collect();
     let names = catalog::names_named(existing.iter().copied());
-    if names.is_empty() || history.is_empty() {
+    // Schemas and extensions are not named by relation: matched as objects.
+    let namespaces: Vec<&effects::Expectation> = guarded
+        .iter()
+        .copied()
+        .filter(|e| matches!(e, SchemaExists { .. } | ExtensionExists { .. }))
+        .collect();
+    let namespace_name = |e: &effects::Expectation| match e {
+        SchemaExists { name, .. } | ExtensionExists { name, .. } => Some(name.clone()),
+        _ => None,
+    };
+    let mut words = names.clone();
+    words.extend(namespaces.iter().filter_map(|e| namespace_name(e)));
+    if words.is_empty() || history.is_empty() {
         return Vec::new();
     }
     let mentions = |script: &[u8]| {
-        names
+        words
             .iter()
             .any(|n| script.windows(n.len()).any(|w| w == n.as_bytes()))
     };
@@ -95,6 +112,7 @@ fn history_facts(
             catalog::names_named(std::iter::once(*e))
                 .iter()
                 .any(|n| names.contains(n))
+                || namespaces.iter().any(|g| g.obj() == e.obj())
         })
         .cloned()
         .collect()
@@ -149,13 +167,33 @@ pub async fn assess(
                     .collect();
                 let history = histories.get(i).map(Vec::as_slice).unwrap_or_default();
                 let plain = Replay::new(effects, &traits);
-                let known = history_facts(&plain, history, default_schema);
-                let plain_scan = matching::scan(&plain, &snapshot);
+                let guarded: Vec<&effects::Expectation> = effects
+                    .statements
+                    .iter()
+                    .zip(&traits)
+                    .filter(|(_, t)| t.guarded)
+                    .flat_map(|(e, _)| e.expectations())
+                    .collect();
+                let mut known = history_facts(&plain, &guarded, history, default_schema);
+                // The schema the ledger lives in was there before any migration ran.
+                let ledger_schema = effects::Expectation::SchemaExists {
+                    name: default_schema.to_string(),
+                    exists: true,
+                };
+                if guarded.iter().any(|e| e.obj() == ledger_schema.obj()) {
+                    known.push(ledger_schema);
+                }
+                let plain_scan = matching::scan(&plain, &traits, &snapshot);
                 let (scan, scan_without_history) = if known.is_empty() {
                     (plain_scan, None)
                 } else {
-                    let sharpened = plain.with_history(&traits, &known);
-                    (matching::scan(&sharpened, &snapshot), Some(plain_scan))
+                    let sharpened = plain.with_history(&traits, &known, |e| {
+                        catalog::observe(e, &snapshot) == Observed::Present
+                    });
+                    (
+                        matching::scan(&sharpened, &traits, &snapshot),
+                        Some(plain_scan),
+                    )
                 };
                 Assessed {
                     has_transaction_control: split.has_transaction_control,

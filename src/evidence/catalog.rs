@@ -41,6 +41,7 @@ struct Constraint {
     ref_columns: Vec<String>,
     on_delete: char,
     on_update: char,
+    validated: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -168,7 +169,7 @@ SELECT n.nspname::text, c.relname::text, con.conname::text, con.contype::text,
        rn.nspname::text, rc.relname::text,
        ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(num, ord)
                JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num ORDER BY k.ord),
-       con.confdeltype::text, con.confupdtype::text
+       con.confdeltype::text, con.confupdtype::text, con.convalidated
   FROM pg_constraint con
   JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
   LEFT JOIN pg_class rc ON rc.oid = con.confrelid LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace
@@ -304,6 +305,7 @@ pub async fn load_scoped(
             ref_columns: row.get(7),
             on_delete: code(8),
             on_update: code(9),
+            validated: row.get(10),
         };
         snap.constraints
             .entry((row.get(0), row.get(1)))
@@ -380,6 +382,10 @@ pub fn names_named<'a>(expectations: impl IntoIterator<Item = &'a Expectation>) 
             | ColumnNotNull { table, .. }
             | ColumnDefault { table, .. }
             | TriggerExists { table, .. } => add(table),
+            ConstraintValidated { table, name, .. } => {
+                add(table);
+                add(name);
+            }
             ConstraintExists {
                 table,
                 name,
@@ -747,6 +753,23 @@ pub fn observe(exp: &Expectation, snap: &CatalogSnapshot) -> Observed {
                     default_matches(default, c.default.as_deref(), &c.ty.formatted)
                 }),
             )
+        }
+        ConstraintValidated {
+            schema,
+            table,
+            name,
+            validated,
+        } => {
+            let found = snap
+                .constraints
+                .get(&key2(schema, table))
+                .and_then(|on_table| on_table.iter().find(|c| &c.name == name));
+            match found {
+                None => Observed::Absent,
+                Some(c) if c.validated == *validated => Observed::Present,
+                // not validated yet, or no longer NOT VALID: a state, not another shape
+                Some(_) => Observed::Absent,
+            }
         }
         ConstraintExists {
             schema,

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 
 use super::catalog::{self, CatalogSnapshot, Observed};
 use super::effects::Expectation;
+use super::kind::StatementTraits;
 use super::replay::Replay;
 
 /// At most this many differences are kept per prefix (for the report).
@@ -21,6 +22,9 @@ pub struct PrefixScan {
     /// Per prefix `k` (0..=n): how many facts of its state the catalog contradicts, and the
     /// first few of them (the expected fact, what the catalog shows).
     pub differences: Vec<(usize, Vec<(Expectation, Observed)>)>,
+    /// Per statement: a guarded statement known to do nothing where it stands
+    /// (`Replay::known_no_op`).
+    pub no_ops: Vec<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,6 +36,9 @@ pub struct PrefixMatch {
     /// When nothing matches: the possible prefix with the fewest differences, and those
     /// differences (the expected fact and what the catalog shows).
     pub closest: Option<(usize, Vec<(Expectation, Observed)>)>,
+    /// Per statement: a guarded statement known to do nothing where it stands, so that the
+    /// prefixes on either side of it are interchangeable.
+    pub no_ops: Vec<bool>,
 }
 
 impl PrefixMatch {
@@ -48,7 +55,7 @@ impl PrefixMatch {
     }
 }
 
-pub fn scan(replay: &Replay, snapshot: &CatalogSnapshot) -> PrefixScan {
+pub fn scan(replay: &Replay, traits: &[StatementTraits], snapshot: &CatalogSnapshot) -> PrefixScan {
     let mut memo: HashMap<Expectation, Observed> = HashMap::new();
     let differences = (0..=replay.statement_count())
         .map(|k| {
@@ -73,7 +80,13 @@ pub fn scan(replay: &Replay, snapshot: &CatalogSnapshot) -> PrefixScan {
             (count, kept)
         })
         .collect();
-    PrefixScan { differences }
+    let no_ops = (0..replay.statement_count())
+        .map(|i| replay.known_no_op(i, traits))
+        .collect();
+    PrefixScan {
+        differences,
+        no_ops,
+    }
 }
 
 impl PrefixScan {
@@ -98,6 +111,7 @@ impl PrefixScan {
             possible,
             matching,
             closest,
+            no_ops: self.no_ops.clone(),
         }
     }
 }

@@ -29,6 +29,7 @@
 pub mod assess;
 pub mod catalog;
 pub mod effects;
+pub mod failing;
 pub mod kind;
 pub mod matching;
 pub mod replay;

@@ -1,0 +1,338 @@
+//! The recogniser: a strict parser over the `split` lexer that turns one statement into steps;
+//! token helpers and the dispatch on the statement's first words.
+
+use super::carry::*;
+use super::facts::*;
+use crate::evidence::split::{lex, Statement, Tok, Token};
+
+// The recogniser
+
+pub(super) type Res<T> = Result<T, String>;
+
+pub(super) struct Parser<'a> {
+    pub(super) src: &'a str,
+    pub(super) toks: Vec<Token>,
+    pub(super) pos: usize,
+    pub(super) default_schema: &'a str,
+    pub(super) steps: Vec<Step>,
+    /// The statement's object was guarded with `IF NOT EXISTS`.
+    pub(super) if_not_exists: bool,
+}
+
+/// Maximum identifier length (NAMEDATALEN - 1): PostgreSQL truncates longer names.
+pub(super) const MAX_IDENT: usize = 63;
+
+pub(super) fn truncate_ident(mut s: String) -> String {
+    if s.len() > MAX_IDENT {
+        let mut cut = MAX_IDENT;
+        while !s.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        s.truncate(cut);
+    }
+    s
+}
+
+pub(super) fn statement_steps(stmt: &Statement, default_schema: &str) -> Res<Vec<Step>> {
+    let toks: Vec<Token> = lex(&stmt.sql)
+        .into_iter()
+        .filter(|t| t.kind != Tok::Comment)
+        .collect();
+    let mut p = Parser {
+        src: &stmt.sql,
+        toks,
+        pos: 0,
+        default_schema,
+        steps: Vec::new(),
+        if_not_exists: false,
+    };
+    p.statement()?;
+    Ok(p.steps)
+}
+
+impl<'a> Parser<'a> {
+    // --- token helpers
+
+    pub(super) fn tok(&self, k: usize) -> Option<&Token> {
+        self.toks.get(self.pos + k)
+    }
+
+    pub(super) fn text(&self, t: &Token) -> &'a str {
+        &self.src[t.start..t.end]
+    }
+
+    pub(super) fn word_at(&self, k: usize) -> Option<String> {
+        self.tok(k)
+            .filter(|t| t.kind == Tok::Word)
+            .map(|t| self.text(t).to_ascii_lowercase())
+    }
+
+    pub(super) fn is_kw(&self, kw: &str) -> bool {
+        self.word_at(0).as_deref() == Some(kw)
+    }
+
+    pub(super) fn eat_kw(&mut self, kw: &str) -> bool {
+        let hit = self.is_kw(kw);
+        if hit {
+            self.pos += 1;
+        }
+        hit
+    }
+
+    /// Eats one of `kws`, if there.
+    pub(super) fn eat_any(&mut self, kws: &[&str]) -> bool {
+        kws.iter().any(|k| self.eat_kw(k))
+    }
+
+    /// Eats the whole sequence or nothing.
+    pub(super) fn eat_kws(&mut self, kws: &[&str]) -> bool {
+        let hit = kws
+            .iter()
+            .enumerate()
+            .all(|(k, kw)| self.word_at(k).as_deref() == Some(*kw));
+        if hit {
+            self.pos += kws.len();
+        }
+        hit
+    }
+
+    pub(super) fn expect_kw(&mut self, kw: &str) -> Res<()> {
+        if self.eat_kw(kw) {
+            Ok(())
+        } else {
+            Err(self.unexpected(&kw.to_ascii_uppercase()))
+        }
+    }
+
+    pub(super) fn is_punct(&self, c: u8) -> bool {
+        self.tok(0).is_some_and(|t| t.kind == Tok::Punct(c))
+    }
+
+    pub(super) fn eat_punct(&mut self, c: u8) -> bool {
+        let hit = self.is_punct(c);
+        if hit {
+            self.pos += 1;
+        }
+        hit
+    }
+
+    pub(super) fn expect_punct(&mut self, c: u8) -> Res<()> {
+        if self.eat_punct(c) {
+            Ok(())
+        } else {
+            Err(self.unexpected(&format!("'{}'", c as char)))
+        }
+    }
+
+    pub(super) fn is_op(&self, op: &str) -> bool {
+        self.tok(0)
+            .is_some_and(|t| t.kind == Tok::Op && self.text(t) == op)
+    }
+
+    pub(super) fn eat_op(&mut self, op: &str) -> bool {
+        let hit = self.is_op(op);
+        if hit {
+            self.pos += 1;
+        }
+        hit
+    }
+
+    pub(super) fn at_end(&self) -> bool {
+        self.pos >= self.toks.len()
+    }
+
+    pub(super) fn expect_end(&self) -> Res<()> {
+        if self.at_end() {
+            Ok(())
+        } else {
+            Err(self.unexpected("the end of the statement"))
+        }
+    }
+
+    pub(super) fn unexpected(&self, wanted: &str) -> String {
+        match self.tok(0) {
+            Some(t) => format!(
+                "not recognised with confidence: expected {wanted} at `{}`",
+                self.text(t)
+            ),
+            None => format!("not recognised with confidence: expected {wanted} at the end"),
+        }
+    }
+
+    pub(super) fn ident(&mut self) -> Res<String> {
+        let t = self
+            .tok(0)
+            .cloned()
+            .ok_or_else(|| self.unexpected("a name"))?;
+        let name = match &t.kind {
+            Tok::Word => self.text(&t).to_ascii_lowercase(),
+            Tok::QuotedIdent(v) => v.clone(),
+            _ => return Err(self.unexpected("a name")),
+        };
+        self.pos += 1;
+        Ok(truncate_ident(name))
+    }
+
+    /// `name` or `schema.name`.
+    pub(super) fn qname(&mut self) -> Res<(Option<String>, String)> {
+        let first = self.ident()?;
+        if self.eat_punct(b'.') {
+            let second = self.ident()?;
+            if self.is_punct(b'.') {
+                return Err("three-part names are not supported".into());
+            }
+            return Ok((Some(first), second));
+        }
+        Ok((None, first))
+    }
+
+    /// A schema-qualified object, unqualified names resolved to the default schema.
+    pub(super) fn object(&mut self) -> Res<(String, String)> {
+        let (schema, name) = self.qname()?;
+        Ok((
+            schema.unwrap_or_else(|| self.default_schema.to_string()),
+            name,
+        ))
+    }
+
+    pub(super) fn string(&mut self) -> Res<String> {
+        match self.tok(0).map(|t| t.kind.clone()) {
+            Some(Tok::Str(v)) => {
+                self.pos += 1;
+                Ok(v)
+            }
+            _ => Err(self.unexpected("a string")),
+        }
+    }
+
+    pub(super) fn number(&mut self) -> Res<u64> {
+        let t = self
+            .tok(0)
+            .cloned()
+            .ok_or_else(|| self.unexpected("a number"))?;
+        let n = (t.kind == Tok::Number)
+            .then(|| self.text(&t).parse::<u64>().ok())
+            .flatten();
+        let n = n.ok_or_else(|| self.unexpected("a number"))?;
+        self.pos += 1;
+        Ok(n)
+    }
+
+    /// `( item, ... )`
+    pub(super) fn list<T>(&mut self, mut item: impl FnMut(&mut Self) -> Res<T>) -> Res<Vec<T>> {
+        self.expect_punct(b'(')?;
+        let mut out = Vec::new();
+        if self.eat_punct(b')') {
+            return Ok(out);
+        }
+        loop {
+            out.push(item(self)?);
+            if self.eat_punct(b')') {
+                return Ok(out);
+            }
+            self.expect_punct(b',')?;
+        }
+    }
+
+    pub(super) fn name_list(&mut self) -> Res<Vec<String>> {
+        self.list(|p| p.ident())
+    }
+
+    /// Skips a balanced `( ... )` or `[ ... ]` group starting at the current token.
+    pub(super) fn skip_group(&mut self) -> Res<()> {
+        let mut depth = 0usize;
+        while let Some(t) = self.tok(0) {
+            match t.kind {
+                Tok::Punct(b'(' | b'[') => depth += 1,
+                Tok::Punct(b')' | b']') => depth = depth.saturating_sub(1),
+                _ if depth == 0 => return Err(self.unexpected("'('")),
+                _ => {}
+            }
+            self.pos += 1;
+            if depth == 0 {
+                return Ok(());
+            }
+        }
+        Err(self.unexpected("')'"))
+    }
+
+    /// Skips an expression up to a top-level `,` / `)` / end or a stop word (never the first
+    /// token); returns its source text.
+    pub(super) fn expr(&mut self, stops: &[&str]) -> Res<String> {
+        let from = self.pos;
+        while let Some(t) = self.tok(0) {
+            let at_stop = match t.kind {
+                Tok::Punct(b',' | b')' | b']') => true,
+                Tok::Word => {
+                    self.pos > from && stops.contains(&self.text(t).to_ascii_lowercase().as_str())
+                }
+                _ => false,
+            };
+            if at_stop {
+                break;
+            }
+            if matches!(t.kind, Tok::Punct(b'(' | b'[')) {
+                self.skip_group()?;
+            } else {
+                self.pos += 1;
+            }
+        }
+        if self.pos == from {
+            return Err(self.unexpected("an expression"));
+        }
+        Ok(self.src[self.toks[from].start..self.toks[self.pos - 1].end].to_string())
+    }
+
+    pub(super) fn skip_rest(&mut self) {
+        self.pos = self.toks.len();
+    }
+
+    pub(super) fn push(&mut self, e: Expectation) {
+        self.steps.push(Step::Expect(e));
+    }
+
+    // --- statements
+
+    pub(super) fn statement(&mut self) -> Res<()> {
+        let first = self.word_at(0).unwrap_or_default();
+        let unverifiable = |why: &str| Err(why.to_string());
+        match first.as_str() {
+            "create" => {
+                self.pos += 1;
+                self.create()
+            }
+            "alter" => {
+                self.pos += 1;
+                self.alter()
+            }
+            "drop" => {
+                self.pos += 1;
+                self.drop()
+            }
+            "comment" => {
+                self.pos += 1;
+                self.comment()
+            }
+            "insert" | "update" | "delete" | "copy" | "merge" | "truncate" => {
+                unverifiable("changes rows; data is not compared with the catalog")
+            }
+            "select" | "with" | "values" | "table" => {
+                unverifiable("a query: its effect (if any) is not visible in the catalog")
+            }
+            "do" | "call" => {
+                unverifiable("procedural code: what it did cannot be read from the script")
+            }
+            "set" | "reset" => unverifiable("a session setting: leaves nothing in the catalog"),
+            "grant" | "revoke" => unverifiable("privileges are not compared"),
+            "begin" | "start" | "commit" | "end" | "rollback" | "abort" | "savepoint"
+            | "release" | "prepare" => {
+                unverifiable("transaction control: leaves nothing in the catalog")
+            }
+            "" => Err(self.unexpected("a statement")),
+            other => Err(format!(
+                "`{}` statements are not modelled",
+                other.to_ascii_uppercase()
+            )),
+        }
+    }
+}
