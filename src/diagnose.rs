@@ -33,27 +33,50 @@ impl Session {
     /// and do not depend on each other: they run at the same time. A local error still wins
     /// over a connection error (as if the folder had been read first).
     pub async fn open(options: &Options) -> Result<Session> {
+        Ok(Session::open_with(options, false).await?.0)
+    }
+
+    /// `open`, on a connection a previous diagnose kept (`connection::keep_idle`) when `reuse`
+    /// and there is one for these settings; says whether it was.
+    async fn open_with(options: &Options, reuse: bool) -> Result<(Session, bool)> {
         let (project, spec) = locate(options)?;
         let (dir, root) = (project.migrations_dir.clone(), project.root.clone());
         let prisma = Arc::new(LazyPrisma::new(options.prisma_version.as_deref(), &root));
         let reading = tokio::task::spawn_blocking(move || local::read_migrations_dir(&dir));
-        let (read, conn) = tokio::join!(
-            reading,
-            connection::connect(&spec, connect_timeout(options))
-        );
+        let kept = if reuse {
+            connection::take_idle(&spec)
+        } else {
+            None
+        };
+        let reused = kept.is_some();
+        let connecting = async {
+            match kept {
+                Some(conn) => Ok(conn),
+                None => connection::connect(&spec, connect_timeout(options)).await,
+            }
+        };
+        let (read, conn) = tokio::join!(reading, connecting);
         let local = read.map_err(|_| {
             crate::error::DoctorError::new(
                 crate::error::ErrorCode::Internal,
                 "Reading the migrations folder stopped on an internal error.",
             )
         })?;
-        Ok(Session {
-            project: Arc::new(project),
-            spec,
-            local: Arc::new(local?),
-            conn: conn?,
-            prisma,
-        })
+        Ok((
+            Session {
+                project: Arc::new(project),
+                spec,
+                local: Arc::new(local?),
+                conn: conn?,
+                prisma,
+            },
+            reused,
+        ))
+    }
+
+    /// Hands the (read-only, untouched) connection to `connection::keep_idle`.
+    fn keep_connection(self) {
+        connection::keep_idle(&self.spec, self.conn);
     }
 
     /// Connects an already prepared project (callers that check local state first).
@@ -143,8 +166,32 @@ pub fn prepare(options: &Options) -> Result<Prepared> {
 
 pub async fn diagnose(options: &Options) -> Result<Diagnosis> {
     let session = Session::open(options).await?;
+    read_and_assemble(&session).await
+}
+
+async fn read_and_assemble(session: &Session) -> Result<Diagnosis> {
     let rows = ledger::read_rows(&session.conn.client, &session.spec.schema).await?;
-    assemble(&session, rows.as_deref()).await
+    assemble(session, rows.as_deref()).await
+}
+
+/// `diagnose` for repeated calls (the napi binding): the connection stays open a few seconds
+/// after it returns (`connection::keep_idle`) and the next call with the same settings starts
+/// on it, without a new connection and with the server's catalog caches warm. diagnose only
+/// reads, in autocommit, and changes no session state, so a kept session is as good as new. If
+/// it was closed meanwhile (server restarted, backend terminated), the call runs again on a new
+/// connection.
+pub async fn diagnose_reusing(options: &Options) -> Result<Diagnosis> {
+    let (session, reused) = Session::open_with(options, true).await?;
+    let result = read_and_assemble(&session).await;
+    if result.is_err() && reused && session.conn.client.is_closed() {
+        drop(session);
+        let (session, _) = Session::open_with(options, false).await?;
+        let result = read_and_assemble(&session).await;
+        session.keep_connection();
+        return result;
+    }
+    session.keep_connection();
+    result
 }
 
 /// Classifies the ledger, gathers evidence for the failed migrations (one catalog read for all
@@ -179,13 +226,6 @@ pub async fn assemble(session: &Session, rows: Option<&[LedgerRow]>) -> Result<D
                 .collect()
         })
         .collect();
-    let assessed = evidence::assess(
-        &session.conn.client,
-        &scripts,
-        &histories,
-        &session.spec.schema,
-    )
-    .await?;
     let script_of = |row: &LedgerRow| {
         let i = names
             .iter()
@@ -200,18 +240,29 @@ pub async fn assemble(session: &Session, rows: Option<&[LedgerRow]>) -> Result<D
             script: script_of(row).1,
         })
         .collect();
-    let cause_context = cause::context::gather(
-        &session.conn.client,
-        cause::context::Connection {
-            host: Some(session.spec.host_display()),
-            port: Some(session.spec.port()),
-            schema: &session.spec.schema,
-            pooler: session.spec.pooler_reason(),
-            server_version: &session.conn.server_version,
-        },
-        &failures,
-    )
-    .await;
+    // The catalog read for the evidence, the cause's context and the lock holder do not depend
+    // on each other: their queries go out together (pipelined on the one connection).
+    let (assessed, cause_context, running) = tokio::join!(
+        evidence::assess(
+            &session.conn.client,
+            &scripts,
+            &histories,
+            &session.spec.schema,
+        ),
+        cause::context::gather(
+            &session.conn.client,
+            cause::context::Connection {
+                host: Some(session.spec.host_display()),
+                port: Some(session.spec.port()),
+                schema: &session.spec.schema,
+                pooler: session.spec.pooler_reason(),
+                server_version: &session.conn.server_version,
+            },
+            &failures,
+        ),
+        crate::action::lock::holder(&session.conn.client),
+    );
+    let (assessed, running) = (assessed?, running?);
     let failed: Vec<FailedMigration> = failed_rows
         .iter()
         .map(|row| {
@@ -219,7 +270,6 @@ pub async fn assemble(session: &Session, rows: Option<&[LedgerRow]>) -> Result<D
             failed_migration(session, row, script, &assessed[i], &cause_context, rows)
         })
         .collect();
-    let running = crate::action::lock::holder(&session.conn.client).await?;
     let mut findings = findings(session, &c, &failed, has_migrations_table);
     if let Some(h) = running {
         findings.insert(
