@@ -33,12 +33,18 @@ impl Session {
     /// and do not depend on each other: they run at the same time. A local error still wins
     /// over a connection error (as if the folder had been read first).
     pub async fn open(options: &Options) -> Result<Session> {
-        Ok(Session::open_with(options, false).await?.0)
+        Ok(Session::open_with(options, false, false).await?.0)
     }
 
     /// `open`, on a connection a previous diagnose kept (`connection::keep_idle`) when `reuse`
-    /// and there is one for these settings; says whether it was.
-    async fn open_with(options: &Options, reuse: bool) -> Result<(Session, bool)> {
+    /// and there is one for these settings (says whether it was); with `read_ledger`, the ledger
+    /// is read as soon as the connection is up, while the folder is still being read (its
+    /// outcome apart: a local or connection error still comes first).
+    async fn open_with(
+        options: &Options,
+        reuse: bool,
+        read_ledger: bool,
+    ) -> Result<(Session, bool, Result<Option<Vec<LedgerRow>>>)> {
         let (project, spec) = locate(options)?;
         let (dir, root) = (project.migrations_dir.clone(), project.root.clone());
         let prisma = Arc::new(LazyPrisma::new(options.prisma_version.as_deref(), &root));
@@ -50,27 +56,36 @@ impl Session {
         };
         let reused = kept.is_some();
         let connecting = async {
-            match kept {
-                Some(conn) => Ok(conn),
-                None => connection::connect(&spec, connect_timeout(options)).await,
-            }
+            let conn = match kept {
+                Some(conn) => conn,
+                None => connection::connect(&spec, connect_timeout(options)).await?,
+            };
+            let rows = if read_ledger {
+                ledger::read_rows(&conn.client, &spec.schema).await
+            } else {
+                Ok(None)
+            };
+            Ok::<_, crate::error::DoctorError>((conn, rows))
         };
-        let (read, conn) = tokio::join!(reading, connecting);
+        let (read, connected) = tokio::join!(reading, connecting);
         let local = read.map_err(|_| {
             crate::error::DoctorError::new(
                 crate::error::ErrorCode::Internal,
                 "Reading the migrations folder stopped on an internal error.",
             )
         })?;
+        let local = local?;
+        let (conn, rows) = connected?;
         Ok((
             Session {
                 project: Arc::new(project),
                 spec,
-                local: Arc::new(local?),
-                conn: conn?,
+                local: Arc::new(local),
+                conn,
                 prisma,
             },
             reused,
+            rows,
         ))
     }
 
@@ -165,13 +180,21 @@ pub fn prepare(options: &Options) -> Result<Prepared> {
 }
 
 pub async fn diagnose(options: &Options) -> Result<Diagnosis> {
-    let session = Session::open(options).await?;
-    read_and_assemble(&session).await
+    let (session, _, rows) = Session::open_with(options, false, true).await?;
+    assemble(&session, rows?.as_deref()).await
 }
 
-async fn read_and_assemble(session: &Session) -> Result<Diagnosis> {
-    let rows = ledger::read_rows(&session.conn.client, &session.spec.schema).await?;
-    assemble(session, rows.as_deref()).await
+/// The ledger read by `open_with`, then `assemble`.
+async fn open_and_assemble(
+    options: &Options,
+    reuse: bool,
+) -> Result<(Session, bool, Result<Diagnosis>)> {
+    let (session, reused, rows) = Session::open_with(options, reuse, true).await?;
+    let result = match rows {
+        Ok(rows) => assemble(&session, rows.as_deref()).await,
+        Err(e) => Err(e),
+    };
+    Ok((session, reused, result))
 }
 
 /// `diagnose` for repeated calls (the napi binding): the connection stays open a few seconds
@@ -181,12 +204,10 @@ async fn read_and_assemble(session: &Session) -> Result<Diagnosis> {
 /// it was closed meanwhile (server restarted, backend terminated), the call runs again on a new
 /// connection.
 pub async fn diagnose_reusing(options: &Options) -> Result<Diagnosis> {
-    let (session, reused) = Session::open_with(options, true).await?;
-    let result = read_and_assemble(&session).await;
+    let (session, reused, result) = open_and_assemble(options, true).await?;
     if result.is_err() && reused && session.conn.client.is_closed() {
         drop(session);
-        let (session, _) = Session::open_with(options, false).await?;
-        let result = read_and_assemble(&session).await;
+        let (session, _, result) = open_and_assemble(options, false).await?;
         session.keep_connection();
         return result;
     }
