@@ -55,7 +55,17 @@ const f1 = (x) => (x === undefined || x === null ? '-' : x.toFixed(1))
 const f2 = (x) => x.toFixed(2)
 const out = (s = '') => process.stdout.write(`${s}\n`)
 
-/** diagnose() against the warm engine, interleaved. */
+/** The same URL with another application_name: a key no kept connection has, so a new one. */
+function freshUrl(url, i) {
+  const u = new URL(url)
+  u.searchParams.set('application_name', `pmd-bench-${process.pid}-${i}`)
+  return u.toString()
+}
+
+/**
+ * diagnose() against the warm engine, interleaved: as an app calls it again (the connection the
+ * previous call kept, see README "Benchmarks"), and on a new connection each call.
+ */
 async function inProcess(ds, iterations) {
   const migrationsDir = path.join(ds.project.dir, 'prisma', 'migrations')
   const engine = await PrismaEngine.open({ url: ds.url })
@@ -68,11 +78,14 @@ async function inProcess(ds, iterations) {
       throw new Error(`${ds.label}: expected one failed migration with its evidence`)
     }
     await call()
-    const s = { doctor: [], call: [], callRead: [] }
+    const s = { doctor: [], fresh: [], call: [], callRead: [] }
     for (let i = 0; i < iterations; i++) {
       let t = process.hrtime.bigint()
       await doctor.diagnose(opts)
       s.doctor.push(ms(t))
+      t = process.hrtime.bigint()
+      await doctor.diagnose({ ...opts, url: freshUrl(ds.url, i) })
+      s.fresh.push(ms(t))
       t = process.hrtime.bigint()
       await call()
       s.call.push(ms(t))
@@ -82,6 +95,7 @@ async function inProcess(ds, iterations) {
     }
     return {
       doctor: median(s.doctor),
+      fresh: median(s.fresh),
       call: median(s.call),
       callRead: median(s.callRead),
       statements: first.failed[0].statements.length,
@@ -124,8 +138,31 @@ function stages(ds) {
     .map(([stage, value]) => [stage, Number(value)])
 }
 
+/** `SHOW server_version` of the server the datasets are on. */
+async function serverVersion(url) {
+  const pg = require('pg')
+  const c = new pg.Client({ connectionString: url })
+  try {
+    await c.connect()
+    return (await c.query('SHOW server_version')).rows[0].server_version
+  } catch {
+    return 'unknown'
+  } finally {
+    await c.end().catch(() => {})
+  }
+}
+
+/** The CPU model as /proc/cpuinfo names it (os.cpus() elsewhere). */
+function cpuModel() {
+  try {
+    const line = require('node:fs').readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('model name'))
+    if (line) return line.split(':').slice(1).join(':').trim()
+  } catch {}
+  return os.cpus()[0].model.trim()
+}
+
 async function main() {
-  const server = await getServer()
+  await getServer()
   const load0 = os.loadavg()
   const started = Date.now()
   const specs = []
@@ -150,16 +187,21 @@ async function main() {
     const st = values['no-stages'] ? null : (process.stderr.write(`stages on ${coldBase.label}\n`), stages(coldBase))
     const fleet = values['no-fleet'] ? null : (process.stderr.write('fleet\n'), await benchFleet(doctor, { count: Number(values.tenants) }))
     const load1 = os.loadavg()
+    const version = await serverVersion(datasets[0].url)
 
     out()
-    out(`Machine: ${os.cpus()[0].model.trim()}, ${os.availableParallelism()} cores, shared (load average ${f2(load0[0])} at the start, ${f2(load1[0])} at the end); Node ${process.version}; PostgreSQL ${server.serverVersion || '(external)'} on loopback, embedded. ${new Date().toISOString().slice(0, 10)}, ${Math.round((Date.now() - started) / 1000)} s.`)
+    out(`Machine: ${cpuModel()}, ${os.availableParallelism()} cores, shared (load average ${f2(load0[0])} at the start, ${f2(load1[0])} at the end); Node ${process.version}; PostgreSQL ${version} on loopback. ${new Date().toISOString().slice(0, 10)}, ${Math.round((Date.now() - started) / 1000)} s.`)
+    if (!values.real) {
+      out()
+      out('Real history: none given, so only synthetic histories below (pass `--real DIR` or set `PMD_BENCH_REAL` to a project\'s migrations folder; README "Benchmarks" says how to get trigger.dev\'s).')
+    }
     out()
-    out('`diagnose()` (full evidence: files, checksums, ledger, catalog, cause, verdict; a new connection each call) against the real engine\'s warm `diagnoseMigrationHistory` (engine open, pool connected), interleaved, medians:')
+    out('`diagnose()` (full evidence: files, checksums, ledger, catalog, cause, verdict) against the real engine\'s warm `diagnoseMigrationHistory` (engine open, pool connected), interleaved, medians. `diagnose()` called again, as an app or a loop does, starts on the connection the previous call kept (plaintext sessions, 5 s); the next column opens a new connection each call (a new server backend, its catalog caches cold):')
     out()
-    out('| history | migrations | failed statements | `diagnose()` ms | engine call ms | ratio | engine + reading the folder (as the CLI does) ms | ratio |')
-    out('|---|---|---|---|---|---|---|---|')
+    out('| history | migrations | failed statements | `diagnose()` ms | engine call ms | ratio | `diagnose()`, new connection, ms | ratio | engine + reading the folder (as the CLI does) ms | ratio |')
+    out('|---|---|---|---|---|---|---|---|---|---|')
     for (const [ds, r] of results) {
-      out(`| ${ds.label} | ${ds.migrations} | ${r.statements} | ${f1(r.doctor)} | ${f1(r.call)} | **${f2(r.doctor / r.call)}x** | ${f1(r.callRead)} | ${f2(r.doctor / r.callRead)}x |`)
+      out(`| ${ds.label} | ${ds.migrations} | ${r.statements} | ${f1(r.doctor)} | ${f1(r.call)} | **${f2(r.doctor / r.call)}x** | ${f1(r.fresh)} | ${f2(r.fresh / r.call)}x | ${f1(r.callRead)} | ${f2(r.doctor / r.callRead)}x |`)
     }
     out()
     out(`Cold processes on ${coldBase.label} (${coldBase.migrations} migrations), ${COLD_RUNS} interleaved rounds, medians; peak RSS from GNU time:`)

@@ -10,6 +10,7 @@ use std::time::Instant;
 
 use prisma_migrate_doctor::connection::{self, ConnectionSpec};
 use prisma_migrate_doctor::diagnose::{self, Session};
+use prisma_migrate_doctor::evidence::{catalog, effects, split};
 use prisma_migrate_doctor::{evidence, ledger, local, project, Options};
 
 fn median(mut samples: Vec<f64>) -> f64 {
@@ -107,6 +108,44 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             evidence::assess(&session.conn.client, &failed, &[], &spec.schema).await
         })
         .await,
+    ));
+    // The evidence's database part alone: the catalog queries for the names the failed scripts
+    // mention (what `evidence::assess` sends), on the open connection and on a new backend.
+    let (schemas, names) = {
+        let effects: Vec<effects::ScriptEffects> = failed
+            .iter()
+            .flatten()
+            .map(|sql| effects::script_effects(&split::split_script(sql), &spec.schema))
+            .collect();
+        let all = || {
+            effects.iter().flat_map(|e| {
+                e.statements
+                    .iter()
+                    .flat_map(effects::StatementEffects::expectations)
+            })
+        };
+        (
+            catalog::schemas_named(all(), &spec.schema),
+            catalog::names_named(all()),
+        )
+    };
+    out.push((
+        "  of which the catalog queries (5, pipelined)",
+        time(n, || async {
+            catalog::load_scoped(&session.conn.client, &schemas, Some(&names)).await
+        })
+        .await,
+    ));
+    let mut cold_catalog = Vec::with_capacity(n);
+    for _ in 0..n {
+        let conn = connection::connect(&spec, None).await?;
+        let t = Instant::now();
+        drop(catalog::load_scoped(&conn.client, &schemas, Some(&names)).await?);
+        cold_catalog.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    out.push((
+        "  of which the catalog queries, new backend",
+        median(cold_catalog),
     ));
     // A new connection is a new server backend with empty catalog caches: what one diagnose
     // meets. Timed without the connect itself.

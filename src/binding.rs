@@ -138,7 +138,7 @@ fn to_napi_error(err: DoctorError) -> Error {
 pub async fn diagnose(options: Option<DoctorOptions>) -> Result<Diagnosis> {
     let o = options.unwrap_or_default();
     let options = core_options!(o, false);
-    run(async move { crate::diagnose::diagnose(&options).await }).await
+    run(async move { crate::diagnose::diagnose_reusing(&options).await }).await
 }
 
 /// Marks a migration applied or rolled back exactly as `prisma migrate resolve` does, under

@@ -48,7 +48,7 @@ pub enum Endpoint {
 }
 
 /// A TLS client certificate and its key.
-#[derive(Clone)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum ClientIdentity {
     /// A PKCS#12 archive (`sslidentity`) and its password (`sslpassword`, a secret).
     Pkcs12 {
@@ -84,7 +84,7 @@ pub enum ChannelBinding {
 }
 
 /// Everything a Prisma PostgreSQL URL says. `Debug` never prints the password.
-#[derive(Clone)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct ConnectionSpec {
     pub endpoint: Endpoint,
     pub user: String,
@@ -602,6 +602,74 @@ pub async fn connect(
         tls,
         task,
     })
+}
+
+/// How long `diagnose()` keeps its connection open after it returns, for a next call with the
+/// same settings (an app or a bench calling it in a loop). Closed after that: a hook that calls
+/// it once holds no server connection for longer than this.
+const KEEP_IDLE_FOR: Duration = Duration::from_secs(5);
+/// At most this many kept connections (different URLs); the oldest goes first.
+const KEEP_IDLE_MAX: usize = 4;
+
+struct Idle {
+    id: u64,
+    spec: ConnectionSpec,
+    conn: Connection,
+}
+
+static IDLE: std::sync::Mutex<Vec<Idle>> = std::sync::Mutex::new(Vec::new());
+static IDLE_IDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// A connection kept by `keep_idle` for exactly these settings (URL, password, TLS files,
+/// timeouts, schema), still open; it leaves the cache (one user at a time).
+pub fn take_idle(spec: &ConnectionSpec) -> Option<Connection> {
+    let mut idle = IDLE.lock().ok()?;
+    while let Some(at) = idle.iter().position(|i| i.spec == *spec) {
+        let entry = idle.swap_remove(at);
+        if !entry.conn.client.is_closed() {
+            return Some(entry.conn);
+        }
+    }
+    None
+}
+
+/// Keeps a read-only session (no transaction open, no session state changed since `connect`)
+/// for `KEEP_IDLE_FOR`, then closes it. Outside a tokio runtime, or closed already: dropped.
+/// An encrypted session is never kept: each call verifies the server's certificate again (a
+/// certificate replaced on the server must be checked by the next call, as a new connection
+/// would).
+pub fn keep_idle(spec: &ConnectionSpec, conn: Connection) {
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        return;
+    };
+    if conn.tls || conn.client.is_closed() {
+        return;
+    }
+    let id = IDLE_IDS.fetch_add(1, Ordering::Relaxed);
+    let evicted = {
+        let Ok(mut idle) = IDLE.lock() else { return };
+        let evicted = if idle.len() >= KEEP_IDLE_MAX {
+            Some(idle.remove(0))
+        } else {
+            None
+        };
+        idle.push(Idle {
+            id,
+            spec: spec.clone(),
+            conn,
+        });
+        evicted
+    };
+    drop(evicted);
+    runtime.spawn(async move {
+        tokio::time::sleep(KEEP_IDLE_FOR).await;
+        let expired = IDLE.lock().ok().and_then(|mut idle| {
+            idle.iter()
+                .position(|i| i.id == id)
+                .map(|at| idle.swap_remove(at))
+        });
+        drop(expired);
+    });
 }
 
 fn spawn_connection<S, T>(conn: tokio_postgres::Connection<S, T>) -> tokio::task::JoinHandle<()>

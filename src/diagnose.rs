@@ -33,27 +33,66 @@ impl Session {
     /// and do not depend on each other: they run at the same time. A local error still wins
     /// over a connection error (as if the folder had been read first).
     pub async fn open(options: &Options) -> Result<Session> {
+        Ok(Session::open_with(options, false, false).await?.0)
+    }
+
+    /// `open`, on a connection a previous diagnose kept (`connection::keep_idle`) when `reuse`
+    /// and there is one for these settings (says whether it was); with `read_ledger`, the ledger
+    /// is read as soon as the connection is up, while the folder is still being read (its
+    /// outcome apart: a local or connection error still comes first).
+    async fn open_with(
+        options: &Options,
+        reuse: bool,
+        read_ledger: bool,
+    ) -> Result<(Session, bool, Result<LedgerRead>)> {
         let (project, spec) = locate(options)?;
         let (dir, root) = (project.migrations_dir.clone(), project.root.clone());
+        let dir_ahead = dir.clone();
         let prisma = Arc::new(LazyPrisma::new(options.prisma_version.as_deref(), &root));
         let reading = tokio::task::spawn_blocking(move || local::read_migrations_dir(&dir));
-        let (read, conn) = tokio::join!(
-            reading,
-            connection::connect(&spec, connect_timeout(options))
-        );
+        let kept = if reuse {
+            connection::take_idle(&spec)
+        } else {
+            None
+        };
+        let reused = kept.is_some();
+        let connecting = async {
+            let conn = match kept {
+                Some(conn) => conn,
+                None => connection::connect(&spec, connect_timeout(options)).await?,
+            };
+            let read = if read_ledger {
+                read_ledger_ahead(&conn, &spec, &dir_ahead).await
+            } else {
+                Ok(LedgerRead::default())
+            };
+            Ok::<_, crate::error::DoctorError>((conn, read))
+        };
+        let (read, connected) = tokio::join!(reading, connecting);
         let local = read.map_err(|_| {
             crate::error::DoctorError::new(
                 crate::error::ErrorCode::Internal,
                 "Reading the migrations folder stopped on an internal error.",
             )
         })?;
-        Ok(Session {
-            project: Arc::new(project),
-            spec,
-            local: Arc::new(local?),
-            conn: conn?,
-            prisma,
-        })
+        let local = local?;
+        let (conn, rows) = connected?;
+        Ok((
+            Session {
+                project: Arc::new(project),
+                spec,
+                local: Arc::new(local),
+                conn,
+                prisma,
+            },
+            reused,
+            rows,
+        ))
+    }
+
+    /// Hands the (read-only, untouched) connection to `connection::keep_idle`.
+    fn keep_connection(self) {
+        connection::keep_idle(&self.spec, self.conn);
     }
 
     /// Connects an already prepared project (callers that check local state first).
@@ -142,31 +181,215 @@ pub fn prepare(options: &Options) -> Result<Prepared> {
 }
 
 pub async fn diagnose(options: &Options) -> Result<Diagnosis> {
-    let session = Session::open(options).await?;
-    let rows = ledger::read_rows(&session.conn.client, &session.spec.schema).await?;
-    assemble(&session, rows.as_deref()).await
+    let (session, _, read) = Session::open_with(options, false, true).await?;
+    assemble_read(&session, read?).await
+}
+
+/// The ledger and the database reads done by `open_with`, then `assemble`.
+async fn open_and_assemble(
+    options: &Options,
+    reuse: bool,
+) -> Result<(Session, bool, Result<Diagnosis>)> {
+    let (session, reused, read) = Session::open_with(options, reuse, true).await?;
+    let result = match read {
+        Ok(read) => assemble_read(&session, read).await,
+        Err(e) => Err(e),
+    };
+    Ok((session, reused, result))
+}
+
+/// What `open_with` read while the folder was being read: the ledger, and (when it has rows)
+/// the database reads for its failed migrations, made with their scripts read straight from
+/// their folders (checked against the folder's copy before they are used).
+#[derive(Default)]
+struct LedgerRead {
+    rows: Option<Vec<LedgerRow>>,
+    ahead: Option<Result<DatabaseReads>>,
+}
+
+async fn read_ledger_ahead(
+    conn: &Connection,
+    spec: &ConnectionSpec,
+    dir: &std::path::Path,
+) -> Result<LedgerRead> {
+    let rows = ledger::read_rows(&conn.client, &spec.schema).await?;
+    let ahead = match rows.as_deref() {
+        Some(rows) => match scripts_from_folders(dir, &failed_names(rows)) {
+            Some(scripts) => Some(read_database(conn, spec, rows, scripts).await),
+            None => None,
+        },
+        None => None,
+    };
+    Ok(LedgerRead { rows, ahead })
+}
+
+/// The failed migrations' scripts read straight from `<dir>/<name>/migration.sql`, as the
+/// folder read will find them; `None` when a name is not a plain folder name (the ledger's
+/// names are data: nothing outside the migrations folder is read for them).
+fn scripts_from_folders(dir: &std::path::Path, names: &[String]) -> Option<Vec<Option<String>>> {
+    names
+        .iter()
+        .map(|name| {
+            let plain = !name.is_empty()
+                && name != "."
+                && name != ".."
+                && !name.contains(['/', '\\', '\0']);
+            plain.then(|| {
+                std::fs::read(dir.join(name).join("migration.sql"))
+                    .ok()
+                    .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+            })
+        })
+        .collect()
+}
+
+/// `assemble`, with the database reads done ahead when the folder holds the same scripts.
+async fn assemble_read(session: &Session, read: LedgerRead) -> Result<Diagnosis> {
+    let LedgerRead { rows, ahead } = read;
+    let rows = rows.as_deref();
+    let reads = match ahead {
+        Some(reads) => {
+            let reads = reads?;
+            let same = reads
+                .names
+                .iter()
+                .zip(&reads.scripts)
+                .all(|(name, script)| {
+                    session.local.get(name).and_then(|m| m.script_text()) == *script
+                });
+            if same {
+                reads
+            } else {
+                read_database_for(session, rows.unwrap_or(&[])).await?
+            }
+        }
+        None => read_database_for(session, rows.unwrap_or(&[])).await?,
+    };
+    assemble_with(session, rows, reads).await
+}
+
+/// `diagnose` for repeated calls (the napi binding): the connection stays open a few seconds
+/// after it returns (`connection::keep_idle`) and the next call with the same settings starts
+/// on it, without a new connection and with the server's catalog caches warm. diagnose only
+/// reads, in autocommit, and changes no session state, so a kept session is as good as new. If
+/// it was closed meanwhile (server restarted, backend terminated), the call runs again on a new
+/// connection.
+pub async fn diagnose_reusing(options: &Options) -> Result<Diagnosis> {
+    let (session, reused, result) = open_and_assemble(options, true).await?;
+    if result.is_err() && reused && session.conn.client.is_closed() {
+        drop(session);
+        let (session, _, result) = open_and_assemble(options, false).await?;
+        session.keep_connection();
+        return result;
+    }
+    session.keep_connection();
+    result
 }
 
 /// Classifies the ledger, gathers evidence for the failed migrations (one catalog read for all
 /// of them), names causes, and decides verdicts and actions. Reads only.
 pub async fn assemble(session: &Session, rows: Option<&[LedgerRow]>) -> Result<Diagnosis> {
+    let reads = read_database_for(session, rows.unwrap_or(&[])).await?;
+    assemble_with(session, rows, reads).await
+}
+
+/// The failed migrations of a ledger, each once (a migration can have several failed rows),
+/// in the ledger's order.
+fn failed_names(rows: &[LedgerRow]) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for row in rows.iter().filter(|r| r.is_failed()) {
+        if !names.contains(&row.migration_name) {
+            names.push(row.migration_name.clone());
+        }
+    }
+    names
+}
+
+/// What `assemble` reads from the database about the failed migrations: the catalog for their
+/// evidence, the cause's context, and who holds Prisma's migration lock.
+struct DatabaseReads {
+    names: Vec<String>,
+    scripts: Vec<Option<String>>,
+    loaded: evidence::assess::Loaded,
+    cause_context: cause::CauseContext,
+    running: Option<crate::action::lock::LockHolder>,
+}
+
+async fn read_database_for(session: &Session, rows: &[LedgerRow]) -> Result<DatabaseReads> {
+    let names = failed_names(rows);
+    let scripts = names
+        .iter()
+        .map(|name| session.local.get(name).and_then(|m| m.script_text()))
+        .collect();
+    read_database(&session.conn, &session.spec, rows, scripts).await
+}
+
+/// `scripts[i]`: the script of the i-th of `failed_names(rows)`.
+async fn read_database(
+    conn: &Connection,
+    spec: &ConnectionSpec,
+    rows: &[LedgerRow],
+    scripts: Vec<Option<String>>,
+) -> Result<DatabaseReads> {
+    let names = failed_names(rows);
+    let failures: Vec<cause::context::Failure> = rows
+        .iter()
+        .filter(|r| r.is_failed())
+        .map(|row| cause::context::Failure {
+            logs: row.logs.as_deref().unwrap_or(""),
+            script: names
+                .iter()
+                .position(|n| *n == row.migration_name)
+                .and_then(|i| scripts.get(i))
+                .and_then(|s| s.as_deref()),
+        })
+        .collect();
+    // The catalog read for the evidence, the cause's context and the lock holder do not depend
+    // on each other: their queries go out together (pipelined on the one connection).
+    let (loaded, cause_context, running) = tokio::join!(
+        evidence::assess::load(&conn.client, &scripts, &spec.schema),
+        cause::context::gather(
+            &conn.client,
+            cause::context::Connection {
+                host: Some(spec.host_display()),
+                port: Some(spec.port()),
+                schema: &spec.schema,
+                pooler: spec.pooler_reason(),
+                server_version: &conn.server_version,
+            },
+            &failures,
+        ),
+        crate::action::lock::holder(&conn.client),
+    );
+    let (loaded, running) = (loaded?, running?);
+    drop(failures);
+    Ok(DatabaseReads {
+        names,
+        scripts,
+        loaded,
+        cause_context,
+        running,
+    })
+}
+
+async fn assemble_with(
+    session: &Session,
+    rows: Option<&[LedgerRow]>,
+    reads: DatabaseReads,
+) -> Result<Diagnosis> {
     let local = &session.local;
     let has_migrations_table = rows.is_some();
     let rows = rows.unwrap_or(&[]);
     let c: Classification = ledger::classify(local, rows);
 
     let failed_rows: Vec<&LedgerRow> = c.failed_rows.iter().map(|&i| &rows[i]).collect();
-    // Evidence once per migration: a migration can have several failed rows.
-    let mut names: Vec<&str> = Vec::new();
-    for row in &failed_rows {
-        if !names.contains(&row.migration_name.as_str()) {
-            names.push(&row.migration_name);
-        }
-    }
-    let scripts: Vec<Option<String>> = names
-        .iter()
-        .map(|name| local.get(name).and_then(|m| m.script_text()))
-        .collect();
+    let DatabaseReads {
+        names,
+        scripts,
+        loaded,
+        cause_context,
+        running,
+    } = reads;
     // The migrations before each failed one: what they leave is the state it started from.
     let histories: Vec<Vec<&[u8]>> = names
         .iter()
@@ -174,18 +397,12 @@ pub async fn assemble(session: &Session, rows: Option<&[LedgerRow]>) -> Result<D
             local
                 .migrations
                 .iter()
-                .take_while(|m| m.name.as_str() < *name)
+                .take_while(|m| m.name.as_str() < name.as_str())
                 .filter_map(|m| m.script.as_deref())
                 .collect()
         })
         .collect();
-    let assessed = evidence::assess(
-        &session.conn.client,
-        &scripts,
-        &histories,
-        &session.spec.schema,
-    )
-    .await?;
+    let assessed = loaded.finish(&histories, &session.spec.schema);
     let script_of = |row: &LedgerRow| {
         let i = names
             .iter()
@@ -193,25 +410,6 @@ pub async fn assemble(session: &Session, rows: Option<&[LedgerRow]>) -> Result<D
             .unwrap_or(0);
         (i, scripts.get(i).and_then(|s| s.as_deref()))
     };
-    let failures: Vec<cause::context::Failure> = failed_rows
-        .iter()
-        .map(|row| cause::context::Failure {
-            logs: row.logs.as_deref().unwrap_or(""),
-            script: script_of(row).1,
-        })
-        .collect();
-    let cause_context = cause::context::gather(
-        &session.conn.client,
-        cause::context::Connection {
-            host: Some(session.spec.host_display()),
-            port: Some(session.spec.port()),
-            schema: &session.spec.schema,
-            pooler: session.spec.pooler_reason(),
-            server_version: &session.conn.server_version,
-        },
-        &failures,
-    )
-    .await;
     let failed: Vec<FailedMigration> = failed_rows
         .iter()
         .map(|row| {
@@ -219,7 +417,6 @@ pub async fn assemble(session: &Session, rows: Option<&[LedgerRow]>) -> Result<D
             failed_migration(session, row, script, &assessed[i], &cause_context, rows)
         })
         .collect();
-    let running = crate::action::lock::holder(&session.conn.client).await?;
     let mut findings = findings(session, &c, &failed, has_migrations_table);
     if let Some(h) = running {
         findings.insert(

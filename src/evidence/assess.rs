@@ -126,6 +126,25 @@ pub async fn assess(
     histories: &[Vec<&[u8]>],
     default_schema: &str,
 ) -> Result<Vec<Assessed>> {
+    Ok(load(client, scripts, default_schema)
+        .await?
+        .finish(histories, default_schema))
+}
+
+/// The failed scripts split, their effects, and the catalog read for them: what `assess` needs
+/// the database for. The earlier migrations are only needed after it (`finish`), so a caller
+/// can read the catalog while it is still reading the migrations folder.
+pub struct Loaded {
+    prepared: Vec<Option<(split::SplitScript, effects::ScriptEffects)>>,
+    snapshot: Option<catalog::CatalogSnapshot>,
+}
+
+/// The first half of `assess`: everything up to the catalog snapshot.
+pub async fn load(
+    client: &impl GenericClient,
+    scripts: &[Option<String>],
+    default_schema: &str,
+) -> Result<Loaded> {
     let prepared: Vec<Option<(split::SplitScript, effects::ScriptEffects)>> = scripts
         .iter()
         .map(|s| {
@@ -137,7 +156,10 @@ pub async fn assess(
         })
         .collect();
     if prepared.iter().all(Option::is_none) {
-        return Ok(vec![Assessed::default(); scripts.len()]);
+        return Ok(Loaded {
+            prepared,
+            snapshot: None,
+        });
     }
     let expectations = || {
         prepared
@@ -150,8 +172,31 @@ pub async fn assess(
     let snapshot = catalog::load_scoped(client, &schemas, Some(&names))
         .await
         .map_err(|e| DoctorError::database("reading the catalog", e))?;
+    Ok(Loaded {
+        prepared,
+        snapshot: Some(snapshot),
+    })
+}
 
-    Ok(prepared
+impl Loaded {
+    /// The second half of `assess`: each statement judged, every prefix matched, with what the
+    /// earlier migrations (`histories[i]` for the i-th script) say.
+    pub fn finish(self, histories: &[Vec<&[u8]>], default_schema: &str) -> Vec<Assessed> {
+        let Loaded { prepared, snapshot } = self;
+        let Some(snapshot) = snapshot else {
+            return vec![Assessed::default(); prepared.len()];
+        };
+        finish(&prepared, snapshot, histories, default_schema)
+    }
+}
+
+fn finish(
+    prepared: &[Option<(split::SplitScript, effects::ScriptEffects)>],
+    snapshot: catalog::CatalogSnapshot,
+    histories: &[Vec<&[u8]>],
+    default_schema: &str,
+) -> Vec<Assessed> {
+    prepared
         .iter()
         .enumerate()
         .map(|(i, p)| match p {
@@ -210,7 +255,7 @@ pub async fn assess(
                 }
             }
         })
-        .collect())
+        .collect()
 }
 
 /// The statements as the matched prefixes describe them: ran (present), did not run (absent),
