@@ -233,7 +233,7 @@ fn scripts_from_folders(dir: &std::path::Path, names: &[String]) -> Option<Vec<O
             let plain = !name.is_empty()
                 && name != "."
                 && name != ".."
-                && !name.contains(['/', '\\', '\0']);
+                && !name.contains(['/', '\\', ':', '\0']);
             plain.then(|| {
                 std::fs::read(dir.join(name).join("migration.sql"))
                     .ok()
