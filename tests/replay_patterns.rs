@@ -436,3 +436,16 @@ async fn add_column_if_not_exists_over_a_column_of_another_shape() {
 ALTER TABLE "User" ADD COLUMN "bio" TEXT;"#;
     check("inx_col", &setup, script, &[&[0, 1], &[0, 1], &[2]]).await;
 }
+
+#[tokio::test]
+async fn table_created_if_not_exists_then_altered() {
+    // The guarded CREATE TABLE does not list what it makes for sure, so a later ALTER of one of
+    // its columns says nothing about the state before the CREATE (nothing ran: no table).
+    let script = r#"CREATE TABLE IF NOT EXISTS "Covered" ("id" INTEGER NOT NULL, "version_id" INTEGER);
+ALTER TABLE "Covered" ALTER COLUMN "version_id" SET NOT NULL;
+ALTER TABLE "User" ADD COLUMN "bio" TEXT;"#;
+    for k in 0..=3 {
+        let (got, _, _) = matching_after("inx_table", USER, script, k).await;
+        assert!(got.contains(&k), "after {k}: {got:?}");
+    }
+}

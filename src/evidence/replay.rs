@@ -286,7 +286,11 @@ fn prior_facts(effects: &ScriptEffects, traits: &[StatementTraits]) -> Vec<Prior
     let indirect: Vec<usize> = (0..flat.len())
         .filter(|&p| match flat[p].1 {
             Step::Rename(_) => true,
-            Step::Expect(e) => e.exists() == Some(false) || serial_sequence(e).is_some(),
+            Step::Expect(e) => {
+                e.exists() == Some(false)
+                    || serial_sequence(e).is_some()
+                    || matches!(e, Expectation::TableExists { exists: true, .. })
+            }
         })
         .collect();
     let opaque_before = opaque_before(traits);
@@ -436,6 +440,9 @@ fn touches(step: &Step, e: &Expectation) -> bool {
         }
         Step::Expect(d) => {
             (d.exists() == Some(false) && (removes(d, e) || may_take_sequence(d, e)))
+                // a table made here (guarded: its columns are not listed) may bring the object
+                || matches!(d, Expectation::TableExists { schema, name, exists: true }
+                    if e.table() == Some((schema.as_str(), name.as_str())))
                 || serial_sequence(d).is_some_and(|(schema, name)| {
                     matches!(e, Expectation::SequenceExists { schema: s, name: n, .. } if *s == schema && *n == name)
                 })

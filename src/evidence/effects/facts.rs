@@ -395,7 +395,7 @@ impl Expectation {
     }
 
     /// The table (schema, name) this fact lives on, if any.
-    pub(super) fn table(&self) -> Option<(&str, &str)> {
+    pub(crate) fn table(&self) -> Option<(&str, &str)> {
         use Expectation::*;
         match self {
             ColumnExists { schema, table, .. }
