@@ -532,36 +532,20 @@ fn state_before(e: &Expectation) -> Option<Expectation> {
             exists: true,
             replaces: false,
         }),
-        (
-            ColumnType {
-                schema,
-                table,
-                column,
-                ..
-            }
-            | ColumnNotNull {
-                schema,
-                table,
-                column,
-                ..
-            }
-            | ColumnDefault {
-                schema,
-                table,
-                column,
-                ..
-            },
-            None,
-        ) => Some(ColumnExists {
-            schema: schema.clone(),
-            table: table.clone(),
-            column: column.clone(),
-            exists: true,
-            data_type: None,
-            not_null: None,
-            default: None,
-            replaces: false,
-        }),
+        // A column property changed: the column existed.
+        (ColumnType { .. } | ColumnNotNull { .. } | ColumnDefault { .. }, None) => match e.obj() {
+            Obj::Column(schema, table, column) => Some(ColumnExists {
+                schema: schema.to_string(),
+                table: table.to_string(),
+                column: column.to_string(),
+                exists: true,
+                data_type: None,
+                not_null: None,
+                default: None,
+                replaces: false,
+            }),
+            _ => None,
+        },
         _ => None,
     }
 }
