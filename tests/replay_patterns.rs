@@ -449,3 +449,28 @@ ALTER TABLE "User" ADD COLUMN "bio" TEXT;"#;
         assert!(got.contains(&k), "after {k}: {got:?}");
     }
 }
+
+#[tokio::test]
+async fn view_and_function_re_defined_in_place() {
+    // The earlier migrations made the view with two columns and the function with another
+    // body: the re-definitions are told apart from them at every prefix.
+    let setup = format!(
+        "{USER}\nCREATE VIEW \"UserEmails\" AS SELECT \"id\", \"email\" FROM \"User\";
+CREATE FUNCTION touch() RETURNS trigger AS $$ BEGIN RETURN NEW; END $$ LANGUAGE plpgsql;"
+    );
+    let script = r#"CREATE OR REPLACE VIEW "UserEmails" AS SELECT "id", "email", lower("email") AS "key" FROM "User";
+UPDATE "User" SET "email" = lower("email");
+CREATE OR REPLACE FUNCTION touch() RETURNS trigger AS $$ BEGIN NEW."email" = lower(NEW."email"); RETURN NEW; END $$ LANGUAGE plpgsql;"#;
+    let expected: &[&[usize]] = &[&[0], &[1, 2], &[1, 2], &[3]];
+    for (k, want) in expected.iter().enumerate() {
+        let (got, verdict, applied) = matching_with("h_replace", &setup, script, k, true).await;
+        assert_eq!(got, want.to_vec(), "after {k}");
+        if want.len() == 1 {
+            assert_eq!(applied, Some(k), "after {k}: {verdict:?}");
+        }
+    }
+    // Without the earlier migrations, the state before the script is not known: the view and
+    // the function may have been like this already.
+    let (got, _, _) = matching_with("h_replace_no", &setup, script, 3, false).await;
+    assert_eq!(got, vec![0, 1, 2, 3]);
+}

@@ -9,7 +9,7 @@ use tokio_postgres::types::Type;
 use tokio_postgres::{GenericClient, Row};
 
 use super::effects::{
-    default_tokens, quote, ConstraintKind, DefaultExpectation, Expectation, RefAction,
+    default_tokens, excerpt, quote, ConstraintKind, DefaultExpectation, Expectation, RefAction,
     RelationKind, TypeKind, OPAQUE,
 };
 
@@ -29,6 +29,15 @@ struct Column {
     ty: TypeInfo,
     not_null: bool,
     default: Option<String>,
+    /// `attnum`: the column's place (a view's columns are compared in order).
+    position: i32,
+}
+
+#[derive(Debug, Clone)]
+struct Function {
+    args: Vec<TypeInfo>,
+    /// `prosrc`
+    body: String,
 }
 
 #[derive(Debug, Clone)]
@@ -74,8 +83,8 @@ pub struct CatalogSnapshot {
     enum_labels: HashSet<Key3>,
     /// extension -> schema
     extensions: HashMap<String, String>,
-    /// (schema, name) -> argument types of each overload
-    functions: HashMap<Key2, Vec<Vec<TypeInfo>>>,
+    /// (schema, name) -> each overload
+    functions: HashMap<Key2, Vec<Function>>,
     triggers: HashSet<Key3>,
     /// (schema, relation, column) -> comment
     comments: HashMap<(String, String, Option<String>), String>,
@@ -155,7 +164,8 @@ fn columns_sql() -> String {
         "SELECT n.nspname::text, c.relname::text, a.attname::text,
        format_type(a.atttypid, a.atttypmod), format_type(a.atttypid, NULL), bn.nspname::text, bt.typname::text,
        a.attnotnull,
-       CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, 0) ELSE pg_get_expr(d.adbin, d.adrelid) END
+       CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, 0) ELSE pg_get_expr(d.adbin, d.adrelid) END,
+       a.attnum::int4
   FROM pg_attribute a
   JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
   JOIN pg_type t ON t.oid = a.atttypid
@@ -206,7 +216,7 @@ SELECT n.nspname::text, ic.relname::text, tc.relname::text, i.indisunique, am.am
 fn functions_sql() -> String {
     format!(
         "SELECT n.nspname::text, p.proname::text,
-       coalesce(a.fmt, '{{}}'), coalesce(a.sch, '{{}}'), coalesce(a.nam, '{{}}')
+       coalesce(a.fmt, '{{}}'), coalesce(a.sch, '{{}}'), coalesce(a.nam, '{{}}'), p.prosrc
   FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
   LEFT JOIN LATERAL (
     SELECT array_agg(format_type(t.oid, NULL) ORDER BY k.ord) AS fmt,
@@ -302,6 +312,7 @@ pub async fn load_scoped(
             ty,
             not_null: row.get(7),
             default: row.get(8),
+            position: row.get(9),
         };
         snap.columns
             .insert((row.get(0), row.get(1), row.get(2)), column);
@@ -351,10 +362,11 @@ pub async fn load_scoped(
                 base_name,
             })
             .collect();
+        let body = row.get::<_, Option<String>>(5).unwrap_or_default();
         snap.functions
             .entry((row.get(0), row.get(1)))
             .or_default()
-            .push(args);
+            .push(Function { args, body });
     }
     Ok(snap)
 }
@@ -386,7 +398,9 @@ pub fn names_named<'a>(expectations: impl IntoIterator<Item = &'a Expectation>) 
             | MaterializedViewExists { name, .. }
             | SequenceExists { name, .. }
             | TypeExists { name, .. }
-            | FunctionExists { name, .. } => add(name),
+            | FunctionExists { name, .. }
+            | FunctionBody { name, .. }
+            | RelationColumns { name, .. } => add(name),
             SequenceOwnedBy { name, owner, .. } => {
                 add(name);
                 if let Some((table, _)) = owner {
@@ -456,6 +470,10 @@ pub fn schemas_named<'a>(
         }
     }
     out
+}
+
+fn same_args(want: &[String], got: &[TypeInfo]) -> bool {
+    want.len() == got.len() && want.iter().zip(got).all(|(w, a)| type_matches(w, a))
 }
 
 /// Whether a stored type is the canonical `expected` one (see `Expectation`).
@@ -994,14 +1012,70 @@ pub fn observe(exp: &Expectation, snap: &CatalogSnapshot) -> Observed {
                 .get(&key2(schema, name))
                 .map(Vec::as_slice)
                 .unwrap_or_default();
-            let found = overloads.iter().any(|args| match arg_types {
+            let found = overloads.iter().any(|f| match arg_types {
                 None => true,
-                Some(want) => {
-                    want.len() == args.len()
-                        && want.iter().zip(args).all(|(w, a)| type_matches(w, a))
-                }
+                Some(want) => same_args(want, &f.args),
             });
             presence(found == *exists)
+        }
+        FunctionBody {
+            schema,
+            name,
+            arg_types,
+            body,
+        } => {
+            let overload = snap
+                .functions
+                .get(&key2(schema, name))
+                .and_then(|o| o.iter().find(|f| same_args(arg_types, &f.args)));
+            match overload {
+                None => Observed::Absent,
+                Some(f) if f.body == *body => Observed::Present,
+                Some(f) => conflicting(format!(
+                    "function {}({}) has another body: `{}`",
+                    quote(name),
+                    arg_types.join(", "),
+                    excerpt(&f.body, 60)
+                )),
+            }
+        }
+        RelationColumns {
+            kind,
+            schema,
+            name,
+            columns,
+        } => {
+            if !snap
+                .relations
+                .get(&key2(schema, name))
+                .is_some_and(|k| relkinds(*kind).contains(k))
+            {
+                return Observed::Absent;
+            }
+            let mut found: Vec<(i32, &str)> = snap
+                .columns
+                .iter()
+                .filter(|((s, r, _), _)| s == schema && r == name)
+                .map(|((_, _, c), col)| (col.position, c.as_str()))
+                .collect();
+            found.sort_unstable();
+            if found
+                .iter()
+                .map(|(_, c)| *c)
+                .eq(columns.iter().map(String::as_str))
+            {
+                Observed::Present
+            } else {
+                conflicting(format!(
+                    "{} has the columns {}",
+                    quote(name),
+                    found
+                        .iter()
+                        .map(|(_, c)| quote(c))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+            }
         }
         TriggerExists {
             schema,

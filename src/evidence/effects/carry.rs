@@ -71,18 +71,21 @@ pub(crate) enum Step {
 }
 
 /// Whether a step can only change facts that say something is absent: the creation of an
-/// object (a primary key aside, which also makes columns NOT NULL).
+/// object (a primary key aside, which also makes columns NOT NULL; and views and functions,
+/// which `CREATE OR REPLACE` re-defines in place).
 pub(super) fn creates_only(step: &Step) -> bool {
     match step {
         Step::Expect(e) => {
-            let primary_key = matches!(
+            let changes_shape = matches!(
                 e,
                 Expectation::ConstraintExists {
                     kind: Some(ConstraintKind::PrimaryKey),
                     ..
-                }
+                } | Expectation::ViewExists { .. }
+                    | Expectation::MaterializedViewExists { .. }
+                    | Expectation::FunctionExists { .. }
             );
-            e.exists() == Some(true) && !primary_key
+            e.exists() == Some(true) && !changes_shape
         }
         Step::Rename(_) => false,
     }
@@ -188,10 +191,19 @@ pub(crate) fn carry(e: &mut Expectation, step: &Step) -> bool {
         | (SequenceOwnedBy { .. }, SequenceOwnedBy { .. })
         | (CommentEquals { .. }, CommentEquals { .. })
         | (ConstraintValidated { .. }, ConstraintValidated { .. })
+        | (FunctionBody { .. }, FunctionBody { .. })
+        | (RelationColumns { .. }, RelationColumns { .. })
             if same_object =>
         {
             return false
         }
+        // A re-definition (`CREATE OR REPLACE`) whose body or columns are not known replaces
+        // what an earlier one defined.
+        (FunctionBody { .. }, FunctionExists { exists: true, .. })
+        | (
+            RelationColumns { .. },
+            ViewExists { exists: true, .. } | MaterializedViewExists { exists: true, .. },
+        ) if same_object => return false,
         (
             EnumValuesExactly {
                 schema, type_name, ..
@@ -252,6 +264,8 @@ pub(crate) fn apply_rename(e: &mut Expectation, r: &Rename) {
                 {
                     swap(name, from, to)
                 }
+                // Relations share one namespace: the name alone says which one is renamed.
+                (_, RelationColumns { schema, name, .. }) if *schema == *rs => swap(name, from, to),
                 (RelationKind::Table, _) => rename_table_refs(e, rs, from, to),
                 (
                     _,
@@ -331,6 +345,12 @@ pub(crate) fn apply_rename(e: &mut Expectation, r: &Rename) {
                     owner: Some((t, c)),
                     ..
                 } if on(schema, t) => swap(c, from, to),
+                RelationColumns {
+                    schema,
+                    name,
+                    columns,
+                    ..
+                } if on(schema, name) => columns.iter_mut().for_each(|c| swap(c, from, to)),
                 _ => {}
             }
         }
@@ -403,6 +423,9 @@ pub(crate) fn apply_rename(e: &mut Expectation, r: &Rename) {
                 FunctionExists {
                     arg_types: Some(args),
                     ..
+                }
+                | FunctionBody {
+                    arg_types: args, ..
                 } => args.iter_mut().for_each(retype),
                 _ => {}
             }

@@ -282,15 +282,57 @@ impl fmt::Display for Expectation {
                 let Some((kind, schema, name, exists)) = self.as_relation() else {
                     return Ok(());
                 };
-                let kind = match kind {
-                    RelationKind::Table => "table",
-                    RelationKind::View => "view",
-                    RelationKind::MaterializedView => "materialized view",
-                    RelationKind::Sequence => "sequence",
-                };
-                write!(f, "{kind} {} {}", q(schema, name), presence(&exists))
+                write!(
+                    f,
+                    "{} {} {}",
+                    kind_name(kind),
+                    q(schema, name),
+                    presence(&exists)
+                )
             }
+            FunctionBody {
+                schema,
+                name,
+                arg_types,
+                body,
+            } => write!(
+                f,
+                "function {}({}) has the body `{}`",
+                q(schema, name),
+                arg_types.join(", "),
+                excerpt(body, 60)
+            ),
+            RelationColumns {
+                kind,
+                schema,
+                name,
+                columns,
+            } => write!(
+                f,
+                "{} {} has the columns {}",
+                kind_name(*kind),
+                q(schema, name),
+                list(columns)
+            ),
         }
+    }
+}
+
+fn kind_name(kind: RelationKind) -> &'static str {
+    match kind {
+        RelationKind::Table => "table",
+        RelationKind::View => "view",
+        RelationKind::MaterializedView => "materialized view",
+        RelationKind::Sequence => "sequence",
+    }
+}
+
+/// The text on one line, cut to about `max` characters.
+pub(crate) fn excerpt(text: &str, max: usize) -> String {
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match flat.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}...", &flat[..cut]),
+        None => flat,
     }
 }
 

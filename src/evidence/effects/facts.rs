@@ -177,6 +177,22 @@ pub enum Expectation {
         arg_types: Option<Vec<String>>,
         exists: bool,
     },
+    /// The body of a function (what `pg_proc.prosrc` holds: the text of `AS $$...$$` or
+    /// `AS '...'`, verbatim), for the overload with exactly these argument types.
+    FunctionBody {
+        schema: String,
+        name: String,
+        arg_types: Vec<String>,
+        body: String,
+    },
+    /// The output columns of a view or materialized view, by name and in order: what its query
+    /// names them (or its column list), read from `pg_attribute`.
+    RelationColumns {
+        kind: RelationKind,
+        schema: String,
+        name: String,
+        columns: Vec<String>,
+    },
     TriggerExists {
         schema: String,
         table: String,
@@ -309,6 +325,8 @@ impl Expectation {
             | EnumValueExists { schema, .. }
             | EnumValuesExactly { schema, .. }
             | FunctionExists { schema, .. }
+            | FunctionBody { schema, .. }
+            | RelationColumns { schema, .. }
             | TriggerExists { schema, .. }
             | CommentEquals { schema, .. } => Some(schema),
             _ => self.as_relation().map(|r| r.1),
@@ -364,7 +382,12 @@ impl Expectation {
                 value,
                 ..
             } => Obj::EnumValue(schema, type_name, value),
-            FunctionExists { schema, name, .. } => Obj::Function(schema, name),
+            FunctionExists { schema, name, .. } | FunctionBody { schema, name, .. } => {
+                Obj::Function(schema, name)
+            }
+            RelationColumns {
+                kind, schema, name, ..
+            } => Obj::Relation(*kind, schema, name),
             TriggerExists {
                 schema,
                 table,
@@ -535,6 +558,8 @@ pub(crate) fn set_existence(e: &mut Expectation, value: bool) {
             *replaces = false;
         }
         EnumValuesExactly { .. }
+        | FunctionBody { .. }
+        | RelationColumns { .. }
         | ColumnType { .. }
         | ColumnNotNull { .. }
         | ColumnDefault { .. }

@@ -12,6 +12,7 @@ mod display;
 mod facts;
 mod parse_alter;
 mod parse_create;
+mod parse_query;
 mod parse_types;
 mod parser;
 #[cfg(test)]
@@ -22,7 +23,7 @@ use super::split::{SplitScript, Statement};
 pub(crate) use carry::{apply_rename, carry, removes, Rename, Step};
 use carry::{carried, changes, effects_of, mark_replacements};
 pub(crate) use defaults::{default_tokens, OPAQUE};
-pub(crate) use display::quote;
+pub(crate) use display::{excerpt, quote};
 pub(crate) use facts::{set_existence, Obj};
 pub use facts::{
     ConstraintKind, DefaultExpectation, Expectation, ForeignKeySpec, RefAction, RelationKind,

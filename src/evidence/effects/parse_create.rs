@@ -154,14 +154,23 @@ impl<'a> Parser<'a> {
                 self.pos += 1;
                 let (schema, name) = self.object()?;
                 let arg_types = self.routine_args()?;
-                // The body and attributes are not compared: CREATE OR REPLACE may change them in place.
+                // Attributes are not compared; the body is, when it is a string.
+                let body = self.routine_body();
                 self.skip_rest();
                 self.push(Expectation::FunctionExists {
-                    schema,
-                    name,
-                    arg_types,
+                    schema: schema.clone(),
+                    name: name.clone(),
+                    arg_types: arg_types.clone(),
                     exists: true,
                 });
+                if let (Some(arg_types), Some(body)) = (arg_types, body) {
+                    self.push(Expectation::FunctionBody {
+                        schema,
+                        name,
+                        arg_types,
+                        body,
+                    });
+                }
                 Ok(())
             }
             "trigger" | "constraint" => {
@@ -189,12 +198,86 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// CREATE VIEW / MATERIALIZED VIEW name ...: the query is not compared.
+    /// CREATE VIEW / MATERIALIZED VIEW name [(columns)] ... AS query: the relation, and its
+    /// columns' names when the query (or the column list) says them for certain. The query
+    /// itself is not compared.
     pub(super) fn create_relation(&mut self, kind: RelationKind) -> Res<()> {
         let (schema, name) = self.object()?;
+        let listed = if self.is_punct(b'(') {
+            Some(self.name_list()?)
+        } else {
+            None
+        };
+        loop {
+            if self.eat_kw("using") || self.eat_kw("tablespace") {
+                self.ident()?;
+            } else if self.eat_kw("with") {
+                self.skip_group()?;
+            } else {
+                break;
+            }
+        }
+        let columns = if self.eat_kw("as") {
+            match listed {
+                Some(list) => (self.query_column_count() == Some(list.len())).then_some(list),
+                None => self.query_output_names(),
+            }
+        } else {
+            None
+        };
         self.skip_rest();
-        self.push(Expectation::relation(kind, schema, name, true));
+        self.push(Expectation::relation(
+            kind,
+            schema.clone(),
+            name.clone(),
+            true,
+        ));
+        if let Some(columns) = columns {
+            self.push(Expectation::RelationColumns {
+                kind,
+                schema,
+                name,
+                columns,
+            });
+        }
         Ok(())
+    }
+
+    /// The body after `AS` of a routine defined by a string (`$$ ... $$` or `'...'`), as
+    /// `pg_proc.prosrc` keeps it; None for other definitions (`BEGIN ATOMIC`, `RETURN`, an
+    /// object file and symbol).
+    pub(super) fn routine_body(&mut self) -> Option<String> {
+        let mut body = None;
+        while !self.at_end() {
+            if self.is_punct(b'(') {
+                self.skip_group().ok()?;
+                continue;
+            }
+            if self.is_kw("return") || self.eat_kws(&["begin", "atomic"]) {
+                return None;
+            }
+            if !self.eat_kw("as") {
+                self.pos += 1;
+                continue;
+            }
+            let t = self.tok(0)?.clone();
+            let text = self.text(&t);
+            body = match t.kind {
+                Tok::Dollar(b) => Some(b),
+                Tok::Str(v)
+                    if text.starts_with('\'')
+                        || text.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("e'")) =>
+                {
+                    Some(v)
+                }
+                _ => return None,
+            };
+            self.pos += 1;
+            if self.is_punct(b',') {
+                return None;
+            }
+        }
+        body
     }
 
     pub(super) fn owner(&mut self) -> Res<Option<(String, String)>> {

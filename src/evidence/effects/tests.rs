@@ -222,7 +222,13 @@ fn routines_are_identified_by_their_input_argument_types() {
     let e = shown(
         "CREATE FUNCTION f(a integer, b text DEFAULT 'x', OUT c int, double precision, \"Role\"[], VARIADIC v int[] = '{}') RETURNS int LANGUAGE sql AS 'SELECT 1'",
     );
-    assert_eq!(e, vec!["function \"public\".\"f\"(integer, text, double precision, \"Role\"[], integer[]) exists"]);
+    assert_eq!(
+        e,
+        vec![
+            "function \"public\".\"f\"(integer, text, double precision, \"Role\"[], integer[]) exists",
+            "function \"public\".\"f\"(integer, text, double precision, \"Role\"[], integer[]) has the body `SELECT 1`"
+        ]
+    );
     assert_eq!(
         shown("DROP FUNCTION IF EXISTS f, g(int)"),
         vec![
@@ -236,8 +242,8 @@ fn routines_are_identified_by_their_input_argument_types() {
     );
     // Pseudo-types are built in, as format_type() prints them (not user types).
     assert_eq!(
-        shown("CREATE OR REPLACE FUNCTION iIF(c boolean, t anyelement, f anyelement) RETURNS anyelement AS $f$ SELECT t $f$ LANGUAGE SQL"),
-        vec!["function \"public\".\"iif\"(boolean, anyelement, anyelement) exists"]
+        shown("CREATE OR REPLACE FUNCTION iIF(c boolean, t anyelement, f anyelement) RETURNS anyelement AS $f$ SELECT t $f$ LANGUAGE SQL")[0],
+        "function \"public\".\"iif\"(boolean, anyelement, anyelement) exists"
     );
 }
 
@@ -421,4 +427,84 @@ fn default_expressions_compare_as_postgres_prints_them() {
     for (a, b) in different {
         assert_ne!(default_tokens(a), default_tokens(b), "{a} vs {b}");
     }
+}
+
+fn view_columns(sql: &str) -> Option<Vec<String>> {
+    exps(sql).into_iter().find_map(|e| match e {
+        Expectation::RelationColumns { columns, .. } => Some(columns),
+        _ => None,
+    })
+}
+
+#[test]
+fn view_columns_are_named_like_postgresql_names_them() {
+    let named = |sql: &str, want: &[&str]| {
+        assert_eq!(
+            view_columns(sql),
+            Some(want.iter().map(|s| s.to_string()).collect()),
+            "{sql}"
+        )
+    };
+    named(
+        r#"CREATE VIEW v AS SELECT u.id, u."Email", count(*) AS n, max(x) "Top", t.name::text, lower(u.a) FROM u"#,
+        &["id", "Email", "n", "Top", "name", "lower"],
+    );
+    named(
+        r#"CREATE OR REPLACE VIEW public."V" AS WITH a AS (SELECT 1 AS x), b (y) AS MATERIALIZED (SELECT 2) SELECT DISTINCT ON (a.x) a.x, CASE WHEN a.x > 1 THEN 'a' ELSE 'b' END AS kind, row_number() OVER (PARTITION BY a.x) FROM a UNION SELECT 1, 'c', 2"#,
+        &["x", "kind", "row_number"],
+    );
+    named(
+        r#"CREATE VIEW v (a, "B") AS SELECT x + 1, y FROM t"#,
+        &["a", "B"],
+    );
+    named(
+        r#"CREATE MATERIALIZED VIEW m AS SELECT coalesce(a, 0) , "t"."c"::"Enum"[] , s.f(z) FILTER (WHERE z > 0) FROM t WITH NO DATA"#,
+        &["coalesce", "c", "f"],
+    );
+    // Not certain: a star, an unnamed expression, a multi-word cast, a keyword at the end.
+    for sql in [
+        "CREATE VIEW v AS SELECT * FROM t",
+        "CREATE VIEW v AS SELECT t.* FROM t",
+        "CREATE VIEW v AS SELECT a + 1 FROM t",
+        "CREATE VIEW v AS SELECT a::int + 1 FROM t",
+        "CREATE VIEW v AS SELECT a::double precision FROM t",
+        "CREATE VIEW v AS SELECT a IS NULL FROM t",
+        "CREATE VIEW v AS SELECT interval '1' day FROM t",
+        "CREATE VIEW v AS SELECT a, a FROM t",
+        "CREATE VIEW v (a) AS SELECT x, y FROM t",
+        "CREATE VIEW v AS VALUES (1)",
+        "CREATE VIEW v AS SELECT extract(epoch FROM a) FROM t",
+    ] {
+        assert_eq!(view_columns(sql), None, "{sql}");
+    }
+}
+
+#[test]
+fn function_bodies_are_kept_as_written() {
+    let body = |sql: &str| {
+        exps(sql).into_iter().find_map(|e| match e {
+            Expectation::FunctionBody { body, .. } => Some(body),
+            _ => None,
+        })
+    };
+    assert_eq!(
+        body("CREATE OR REPLACE FUNCTION f(a int) RETURNS int AS $fn$\n  SELECT a + 1;\n$fn$ LANGUAGE sql"),
+        Some("\n  SELECT a + 1;\n".into())
+    );
+    assert_eq!(
+        body("CREATE FUNCTION f() RETURNS TABLE (x int) LANGUAGE sql AS 'SELECT ''a''::text'"),
+        Some("SELECT 'a'::text".into())
+    );
+    assert_eq!(
+        body("CREATE FUNCTION f() RETURNS int LANGUAGE sql RETURN 1"),
+        None
+    );
+    assert_eq!(
+        body("CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; END"),
+        None
+    );
+    assert_eq!(
+        body("CREATE FUNCTION f(int) RETURNS int AS 'lib', 'sym' LANGUAGE c"),
+        None
+    );
 }
