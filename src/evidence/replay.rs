@@ -16,8 +16,8 @@
 use std::collections::HashMap;
 
 use super::effects::{
-    apply_rename, carry, removes, set_existence, DefaultExpectation, Expectation, Obj, Rename,
-    ScriptEffects, StatementEffects, Step,
+    apply_rename, carry, removes, set_existence, DefaultExpectation, Expectation, Obj,
+    RelationKind, Rename, ScriptEffects, StatementEffects, Step,
 };
 use super::kind::{StatementKind, StatementTraits};
 
@@ -68,6 +68,15 @@ impl<'a> Replay<'a> {
             let Some(statement) = first_touch(&flat, h) else {
                 continue;
             };
+            // A guarded addition (`ADD COLUMN IF NOT EXISTS`, `ADD VALUE IF NOT EXISTS`) says
+            // the element may be there already, made by hand: the earlier migrations' list
+            // does not show that it was not.
+            let guarded_addition = flat.iter().any(|(i, step)| {
+                *i == statement && matches!(step, Step::Expect(d) if changes_whole(d, h))
+            }) && traits.get(statement).is_some_and(|t| t.guarded);
+            if guarded_addition {
+                continue;
+            }
             let contradicted = replay
                 .prior
                 .iter()
@@ -440,6 +449,8 @@ fn touches(step: &Step, e: &Expectation) -> bool {
         }
         Step::Expect(d) => {
             (d.exists() == Some(false) && (removes(d, e) || may_take_sequence(d, e)))
+                // a column added or dropped changes its table's column list; a value, its enum's
+                || changes_whole(d, e)
                 // a table made here (guarded: its columns are not listed) may bring the object
                 || matches!(d, Expectation::TableExists { schema, name, exists: true }
                     if e.table() == Some((schema.as_str(), name.as_str())))
@@ -447,6 +458,33 @@ fn touches(step: &Step, e: &Expectation) -> bool {
                     matches!(e, Expectation::SequenceExists { schema: s, name: n, .. } if *s == schema && *n == name)
                 })
         }
+    }
+}
+
+/// Whether `step` changes the whole `e` lists: a table's columns, an enum's values.
+fn changes_whole(step: &Expectation, e: &Expectation) -> bool {
+    use Expectation::*;
+    match (step, e) {
+        (
+            ColumnExists { schema, table, .. },
+            RelationColumns {
+                kind: RelationKind::Table,
+                schema: s,
+                name,
+                ..
+            },
+        ) => (schema, table) == (s, name),
+        (
+            EnumValueExists {
+                schema, type_name, ..
+            },
+            EnumValuesExactly {
+                schema: s,
+                type_name: t,
+                ..
+            },
+        ) => (schema, type_name) == (s, t),
+        _ => false,
     }
 }
 

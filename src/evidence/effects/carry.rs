@@ -84,6 +84,8 @@ pub(super) fn creates_only(step: &Step) -> bool {
                 } | Expectation::ViewExists { .. }
                     | Expectation::MaterializedViewExists { .. }
                     | Expectation::FunctionExists { .. }
+                    | Expectation::ColumnExists { .. }
+                    | Expectation::EnumValueExists { .. }
             );
             e.exists() == Some(true) && !changes_shape
         }
@@ -100,9 +102,13 @@ pub(super) fn changes(steps: &[&Step]) -> Vec<usize> {
 
 /// The facts of `steps[range]`, each carried through every step after it (`changes` is
 /// `changes(steps)`: most steps create things, which only matters to absence facts).
+/// `barriers`: positions in `steps` where an opaque statement ran (procedural code, DDL the
+/// recogniser does not follow). A fact that lists a whole (a table's or view's columns, an
+/// enum's values, a function's body) does not survive one: the code may have added to it.
 pub(super) fn carried(
     steps: &[&Step],
     changes: &[usize],
+    barriers: &[usize],
     range: std::ops::Range<usize>,
 ) -> StatementEffects {
     let mut out = Vec::new();
@@ -110,6 +116,9 @@ pub(super) fn carried(
     for p in range {
         let Step::Expect(e) = steps[p] else { continue };
         had_any = true;
+        if e.lists_a_whole() && barriers.iter().any(|&b| b > p) {
+            continue;
+        }
         let mut cur = e.clone();
         let keep = if e.exists() == Some(false) {
             steps[p + 1..].iter().all(|next| carry(&mut cur, next))
@@ -133,7 +142,7 @@ pub(super) fn carried(
 /// The facts of one statement's steps, carried through the rest of the statement.
 pub(super) fn effects_of(own: &[Step]) -> StatementEffects {
     let steps: Vec<&Step> = own.iter().collect();
-    carried(&steps, &changes(&steps), 0..steps.len())
+    carried(&steps, &changes(&steps), &[], 0..steps.len())
 }
 
 /// Whether `drop` (an absence fact) removes the object `e` is about, or the object it lives in.
@@ -204,17 +213,48 @@ pub(crate) fn carry(e: &mut Expectation, step: &Step) -> bool {
             RelationColumns { .. },
             ViewExists { exists: true, .. } | MaterializedViewExists { exists: true, .. },
         ) if same_object => return false,
+        // A value added to an enum whose values are all known: now they are these and it.
         (
             EnumValuesExactly {
-                schema, type_name, ..
+                schema,
+                type_name,
+                values,
             },
             EnumValueExists {
                 schema: s2,
                 type_name: t2,
+                value,
                 exists: true,
+            },
+        ) if (schema.as_str(), type_name.as_str()) == (s2.as_str(), t2.as_str())
+            && !values.contains(value) =>
+        {
+            values.push(value.clone())
+        }
+        // A table's column list follows the columns added and dropped (renames are renames).
+        (
+            RelationColumns {
+                kind: RelationKind::Table,
+                schema,
+                name,
+                columns,
+            },
+            ColumnExists {
+                schema: s2,
+                table,
+                column,
+                exists,
                 ..
             },
-        ) if (schema.as_str(), type_name.as_str()) == (s2.as_str(), t2.as_str()) => return false,
+        ) if (schema.as_str(), name.as_str()) == (s2.as_str(), table.as_str()) => {
+            match (*exists, columns.iter().position(|c| c == column)) {
+                (true, None) => columns.push(column.clone()),
+                (false, Some(at)) => {
+                    columns.remove(at);
+                }
+                _ => {}
+            }
+        }
         (ColumnExists { data_type, .. }, ColumnType { .. }) if same_object => *data_type = None,
         (ColumnExists { not_null, .. }, ColumnNotNull { .. }) if same_object => *not_null = None,
         (ColumnExists { default, .. }, ColumnDefault { .. }) if same_object => *default = None,

@@ -471,6 +471,17 @@ impl Expectation {
         }
     }
 
+    /// Facts that say an object is exactly so (all its columns, values or its body), which
+    /// any change to it makes false.
+    pub(crate) fn lists_a_whole(&self) -> bool {
+        matches!(
+            self,
+            Expectation::RelationColumns { .. }
+                | Expectation::EnumValuesExactly { .. }
+                | Expectation::FunctionBody { .. }
+        )
+    }
+
     pub(super) fn is_index_backed_constraint(&self) -> bool {
         matches!(
             self,

@@ -18,6 +18,7 @@ mod parser;
 #[cfg(test)]
 mod tests;
 
+use super::kind::{traits, StatementKind};
 use super::split::{SplitScript, Statement};
 
 pub(crate) use carry::{apply_rename, carry, removes, Rename, Step};
@@ -63,6 +64,9 @@ pub struct ScriptEffects {
     /// Per statement, as right after it ran (`replaces` set from the whole script).
     pub statements: Vec<StatementEffects>,
     steps: Vec<Result<Vec<Step>, String>>,
+    /// Per statement: unrecognised code that may change any object (DO, CALL, DDL the
+    /// recogniser does not follow), as opposed to data, session or privilege statements.
+    opaque: Vec<bool>,
 }
 
 pub fn script_effects(script: &SplitScript, default_schema: &str) -> ScriptEffects {
@@ -91,7 +95,17 @@ pub fn script_effects(script: &SplitScript, default_schema: &str) -> ScriptEffec
             },
         })
         .collect();
-    ScriptEffects { statements, steps }
+    let opaque = script
+        .statements
+        .iter()
+        .zip(&steps)
+        .map(|(s, r)| traits(s, r.is_ok()).kind == StatementKind::Opaque)
+        .collect();
+    ScriptEffects {
+        statements,
+        steps,
+        opaque,
+    }
 }
 
 impl ScriptEffects {
@@ -108,15 +122,19 @@ impl ScriptEffects {
         let applied = applied.min(self.steps.len());
         let mut flat: Vec<&Step> = Vec::new();
         let mut starts = Vec::with_capacity(applied + 1);
-        for r in &self.steps[..applied] {
+        let mut barriers = Vec::new();
+        for (r, opaque) in self.steps[..applied].iter().zip(&self.opaque) {
             starts.push(flat.len());
+            if *opaque {
+                barriers.push(flat.len());
+            }
             flat.extend(r.iter().flatten());
         }
         starts.push(flat.len());
         let changes = changes(&flat);
         (0..applied)
             .map(|i| match &self.steps[i] {
-                Ok(_) => carried(&flat, &changes, starts[i]..starts[i + 1]),
+                Ok(_) => carried(&flat, &changes, &barriers, starts[i]..starts[i + 1]),
                 Err(reason) => StatementEffects::Unverifiable {
                     reason: reason.clone(),
                 },

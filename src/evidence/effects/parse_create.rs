@@ -353,6 +353,12 @@ impl<'a> Parser<'a> {
             .filter(|c| c.kind == ConstraintKind::PrimaryKey)
             .flat_map(|c| c.columns.clone().unwrap_or_default())
             .collect();
+        self.push(Expectation::RelationColumns {
+            kind: RelationKind::Table,
+            schema: schema.clone(),
+            name: table.clone(),
+            columns: columns.iter().map(|c| c.name.clone()).collect(),
+        });
         for col in columns {
             let in_pk = pk.contains(&col.name);
             self.push(col.expectation(&schema, &table, in_pk));

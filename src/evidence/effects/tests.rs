@@ -185,6 +185,7 @@ fn create_table_variants() {
     );
     let want = [
         "table \"s\".\"t\" exists",
+        "table \"s\".\"t\" has the columns \"id\", \"code\", \"total\", \"parent\", \"at\"",
         "column \"s\".\"t\".\"id\" exists: bigint NOT NULL no default",
         "column \"s\".\"t\".\"code\" exists: text NOT NULL no default",
         "column \"s\".\"t\".\"total\" exists: numeric NULL",
@@ -325,6 +326,7 @@ fn later_statements_carry_earlier_facts_forward() {
         after[0],
         vec![
             "table \"public\".\"b\" exists",
+            "table \"public\".\"b\" has the columns \"z\"",
             "column \"public\".\"b\".\"z\" exists NOT NULL no default",
         ]
     );
@@ -507,4 +509,39 @@ fn function_bodies_are_kept_as_written() {
         body("CREATE FUNCTION f(int) RETURNS int AS 'lib', 'sym' LANGUAGE c"),
         None
     );
+}
+
+#[test]
+fn whole_lists_follow_the_script_and_stop_at_opaque_code() {
+    let lists = |sql: &str| -> Vec<String> {
+        let script = split_script(sql);
+        let effects = script_effects(&script, "public");
+        effects
+            .after(script.statements.len())
+            .iter()
+            .flat_map(|e| e.expectations().to_vec())
+            .filter(|e| e.lists_a_whole())
+            .map(|e| e.to_string())
+            .collect()
+    };
+    assert_eq!(
+        lists(
+            "CREATE TYPE r AS ENUM ('a');
+             ALTER TYPE r ADD VALUE 'b';
+             CREATE TABLE t (x int);
+             ALTER TABLE t ADD COLUMN y int, ADD COLUMN IF NOT EXISTS x int;
+             UPDATE t SET y = x;"
+        ),
+        vec![
+            "enum \"public\".\"r\" has exactly the values 'a', 'b'",
+            "table \"public\".\"t\" has the columns \"x\", \"y\"",
+        ]
+    );
+    // Procedural code may have changed anything: the lists made before it are not kept.
+    assert!(lists(
+        "CREATE TYPE r AS ENUM ('a');
+         CREATE TABLE t (x int);
+         DO $$ BEGIN ALTER TABLE t ADD COLUMN z int; END $$;"
+    )
+    .is_empty());
 }
