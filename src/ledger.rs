@@ -3,8 +3,9 @@
 //! they also run through PgBouncer in transaction mode.
 
 use chrono::{DateTime, Utc};
-use tokio_postgres::types::Type;
-use tokio_postgres::GenericClient;
+use futures_core::Stream;
+use tokio_postgres::types::{ToSql, Type};
+use tokio_postgres::{GenericClient, Row};
 
 use crate::error::{DoctorError, Result};
 use crate::local::LocalMigrations;
@@ -58,40 +59,36 @@ pub async fn read_rows(
          FROM {} ORDER BY started_at ASC",
         table_name(schema)
     );
-    let rows = client
-        .query_typed(&sql, &[])
+    // Decoded as the rows arrive: a ledger of thousands of rows is never held twice (the
+    // protocol's rows and ours), which matters for the peak memory of a prestart hook.
+    let stream = client
+        .query_typed_raw(&sql, std::iter::empty::<(&(dyn ToSql + Sync), Type)>())
         .await
         .map_err(|e| DoctorError::database("reading the migrations table", e))?;
-    let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
-        out.push(LedgerRow {
-            id: row
-                .try_get(0)
-                .map_err(|e| DoctorError::database("reading `id`", e))?,
-            checksum: row
-                .try_get(1)
-                .map_err(|e| DoctorError::database("reading `checksum`", e))?,
-            finished_at: row
-                .try_get(2)
-                .map_err(|e| DoctorError::database("reading `finished_at`", e))?,
-            migration_name: row
-                .try_get(3)
-                .map_err(|e| DoctorError::database("reading `migration_name`", e))?,
-            logs: row
-                .try_get(4)
-                .map_err(|e| DoctorError::database("reading `logs`", e))?,
-            rolled_back_at: row
-                .try_get(5)
-                .map_err(|e| DoctorError::database("reading `rolled_back_at`", e))?,
-            started_at: row
-                .try_get(6)
-                .map_err(|e| DoctorError::database("reading `started_at`", e))?,
-            applied_steps_count: row
-                .try_get(7)
-                .map_err(|e| DoctorError::database("reading `applied_steps_count`", e))?,
-        });
+    let mut stream = std::pin::pin!(stream);
+    let mut out = Vec::new();
+    while let Some(row) = std::future::poll_fn(|cx| stream.as_mut().poll_next(cx)).await {
+        let row = row.map_err(|e| DoctorError::database("reading the migrations table", e))?;
+        out.push(decode_row(&row)?);
     }
+    out.shrink_to_fit();
     Ok(Some(out))
+}
+
+fn decode_row(row: &Row) -> Result<LedgerRow> {
+    let field = |name: &str, e| DoctorError::database(&format!("reading `{name}`"), e);
+    Ok(LedgerRow {
+        id: row.try_get(0).map_err(|e| field("id", e))?,
+        checksum: row.try_get(1).map_err(|e| field("checksum", e))?,
+        finished_at: row.try_get(2).map_err(|e| field("finished_at", e))?,
+        migration_name: row.try_get(3).map_err(|e| field("migration_name", e))?,
+        logs: row.try_get(4).map_err(|e| field("logs", e))?,
+        rolled_back_at: row.try_get(5).map_err(|e| field("rolled_back_at", e))?,
+        started_at: row.try_get(6).map_err(|e| field("started_at", e))?,
+        applied_steps_count: row
+            .try_get(7)
+            .map_err(|e| field("applied_steps_count", e))?,
+    })
 }
 
 /// Schemas of this database that hold a `_prisma_migrations` table (a forgotten `?schema=`).
