@@ -495,3 +495,19 @@ ALTER TABLE "Token" ADD CONSTRAINT "Token_userId_fkey" FOREIGN KEY ("userId") RE
         assert_eq!(applied, Some(k), "after {k}");
     }
 }
+
+#[tokio::test]
+async fn do_block_that_creates_unless_the_type_exists() {
+    let script = r#"DO $$ BEGIN CREATE TYPE "Kind" AS ENUM ('a', 'b'); EXCEPTION WHEN duplicate_object THEN null; END $$;
+UPDATE "User" SET "email" = lower("email");
+ALTER TABLE "User" ADD COLUMN "kind" "Kind";"#;
+    // The type may have been there before the block (that is what the block is for): its
+    // existence alone does not say the block ran.
+    check(
+        "do_guard",
+        USER,
+        script,
+        &[&[0], &[0, 1, 2], &[0, 1, 2], &[3]],
+    )
+    .await;
+}

@@ -64,9 +64,10 @@ impl StatementTraits {
 pub fn traits(stmt: &Statement, modelled: bool) -> StatementTraits {
     let words = words(&stmt.sql);
     let first = words.first().map(String::as_str).unwrap_or("");
+    // A `DO` block is modelled only as "create unless it exists" (effects::do_block).
     let guarded = words.windows(2).any(|w| {
         (w[0] == "if" && (w[1] == "exists" || w[1] == "not")) || (w[0] == "or" && w[1] == "replace")
-    });
+    }) || (modelled && first == "do");
     let kind = if stmt.transaction_control {
         StatementKind::Inert
     } else if modelled {

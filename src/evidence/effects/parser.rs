@@ -283,6 +283,95 @@ impl<'a> Parser<'a> {
         Ok(self.src[self.toks[from].start..self.toks[self.pos - 1].end].to_string())
     }
 
+    /// `DO $$ BEGIN <one creation>; EXCEPTION WHEN duplicate_... THEN NULL; END $$`: the usual
+    /// hand-written "create unless it exists". Once it ran, the object exists (made by it, or
+    /// already there and the error swallowed), in whatever shape: like `IF NOT EXISTS`. Any
+    /// other procedural code is opaque.
+    pub(super) fn do_block(&mut self) -> Res<()> {
+        const OPAQUE_CODE: &str = "procedural code: what it did cannot be read from the script";
+        let opaque = || Err(OPAQUE_CODE.to_string());
+        let plpgsql =
+            |p: &mut Self| !p.eat_kw("language") || p.ident().is_ok_and(|l| l == "plpgsql");
+        if !plpgsql(self) {
+            return opaque();
+        }
+        let body = match self.tok(0).map(|t| t.kind.clone()) {
+            Some(Tok::Dollar(b)) => b,
+            _ => return opaque(),
+        };
+        self.pos += 1;
+        if !plpgsql(self) || !self.at_end() {
+            return opaque();
+        }
+        let toks: Vec<Token> = lex(&body)
+            .into_iter()
+            .filter(|t| t.kind != Tok::Comment)
+            .collect();
+        let word = |k: usize| {
+            toks.get(k)
+                .filter(|t| t.kind == Tok::Word)
+                .map(|t| body[t.start..t.end].to_ascii_lowercase())
+        };
+        let semi = |k: usize| toks.get(k).is_some_and(|t| t.kind == Tok::Punct(b';'));
+        if word(0).as_deref() != Some("begin") {
+            return opaque();
+        }
+        let Some(end_inner) = (1..toks.len()).find(|&k| semi(k)) else {
+            return opaque();
+        };
+        // EXCEPTION WHEN duplicate_x [OR duplicate_y ...] THEN NULL; END [;]
+        let mut k = end_inner + 1;
+        if word(k).as_deref() != Some("exception") || word(k + 1).as_deref() != Some("when") {
+            return opaque();
+        }
+        k += 2;
+        loop {
+            // Only "already exists" errors: `others` would also swallow a real failure.
+            if !word(k).is_some_and(|w| w.starts_with("duplicate_")) {
+                return opaque();
+            }
+            k += 1;
+            if word(k).as_deref() == Some("or") {
+                k += 1;
+                continue;
+            }
+            break;
+        }
+        if word(k).as_deref() != Some("then")
+            || word(k + 1).as_deref() != Some("null")
+            || !semi(k + 2)
+            || word(k + 3).as_deref() != Some("end")
+        {
+            return opaque();
+        }
+        k += 4;
+        if semi(k) {
+            k += 1;
+        }
+        if k != toks.len() || end_inner < 2 {
+            return opaque();
+        }
+        let inner = Statement {
+            index: 0,
+            sql: body[toks[1].start..toks[end_inner - 1].end].to_string(),
+            start: 0,
+            end: 0,
+            transaction_control: false,
+            non_transactional: None,
+        };
+        let Ok(steps) = statement_steps(&inner, self.default_schema) else {
+            return opaque();
+        };
+        if !matches!(steps.first(), Some(Step::Expect(e)) if e.exists() == Some(true)) {
+            return opaque();
+        }
+        let mark = self.steps.len();
+        self.steps.extend(steps);
+        self.only_existence_since(mark);
+        self.skip_rest();
+        Ok(())
+    }
+
     pub(super) fn skip_rest(&mut self) {
         self.pos = self.toks.len();
     }
@@ -319,9 +408,11 @@ impl<'a> Parser<'a> {
             "select" | "with" | "values" | "table" => {
                 unverifiable("a query: its effect (if any) is not visible in the catalog")
             }
-            "do" | "call" => {
-                unverifiable("procedural code: what it did cannot be read from the script")
+            "do" => {
+                self.pos += 1;
+                self.do_block()
             }
+            "call" => unverifiable("procedural code: what it did cannot be read from the script"),
             "set" | "reset" => unverifiable("a session setting: leaves nothing in the catalog"),
             "grant" | "revoke" => unverifiable("privileges are not compared"),
             "begin" | "start" | "commit" | "end" | "rollback" | "abort" | "savepoint"

@@ -545,3 +545,30 @@ fn whole_lists_follow_the_script_and_stop_at_opaque_code() {
     )
     .is_empty());
 }
+
+#[test]
+fn do_blocks_that_create_unless_the_object_exists() {
+    assert_eq!(
+        shown(
+            r#"DO $$ BEGIN ALTER TABLE "R" ADD CONSTRAINT "R_c_fkey" FOREIGN KEY ("c") REFERENCES "C"("id") ON DELETE CASCADE ON UPDATE CASCADE; EXCEPTION WHEN duplicate_object THEN null; END $$"#
+        ),
+        vec!["constraint \"R_c_fkey\" on \"public\".\"R\" exists"]
+    );
+    assert_eq!(
+        shown(
+            "DO $$\nBEGIN\n  -- made by hand in some environments\n  CREATE TYPE \"E\" AS ENUM ('a', 'b');\nEXCEPTION\n  WHEN duplicate_object OR duplicate_table THEN NULL;\nEND;\n$$ LANGUAGE plpgsql"
+        ),
+        vec!["type \"public\".\"E\" exists"]
+    );
+    // Anything else stays opaque: other handlers, more statements, conditions, drops.
+    for sql in [
+        "DO $$ BEGIN CREATE TYPE e AS ENUM ('a'); EXCEPTION WHEN others THEN null; END $$",
+        "DO $$ BEGIN CREATE TYPE e AS ENUM ('a'); CREATE TYPE f AS ENUM ('b'); EXCEPTION WHEN duplicate_object THEN null; END $$",
+        "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'e') THEN CREATE TYPE e AS ENUM ('a'); END IF; END $$",
+        "DO $$ BEGIN DROP TYPE e; EXCEPTION WHEN duplicate_object THEN null; END $$",
+        "DO $$ BEGIN CREATE TYPE e AS ENUM ('a'); EXCEPTION WHEN duplicate_object THEN RAISE NOTICE 'x'; END $$",
+        "DO LANGUAGE plperl $$ 1 $$",
+    ] {
+        assert!(reason(sql).contains("procedural"), "{sql}");
+    }
+}
