@@ -70,24 +70,20 @@ pub(crate) enum Step {
     Rename(Rename),
 }
 
-/// Whether a step can only change facts that say something is absent: the creation of an
-/// object (a primary key aside, which also makes columns NOT NULL; and views and functions,
-/// which `CREATE OR REPLACE` re-defines in place).
+/// Whether a step can only change facts that say something is absent, or that list a whole
+/// (those are carried through every step): the creation of an object (a primary key aside,
+/// which also makes columns NOT NULL).
 pub(super) fn creates_only(step: &Step) -> bool {
     match step {
         Step::Expect(e) => {
-            let changes_shape = matches!(
+            let primary_key = matches!(
                 e,
                 Expectation::ConstraintExists {
                     kind: Some(ConstraintKind::PrimaryKey),
                     ..
-                } | Expectation::ViewExists { .. }
-                    | Expectation::MaterializedViewExists { .. }
-                    | Expectation::FunctionExists { .. }
-                    | Expectation::ColumnExists { .. }
-                    | Expectation::EnumValueExists { .. }
+                }
             );
-            e.exists() == Some(true) && !changes_shape
+            e.exists() == Some(true) && !primary_key
         }
         Step::Rename(_) => false,
     }
@@ -120,7 +116,9 @@ pub(super) fn carried(
             continue;
         }
         let mut cur = e.clone();
-        let keep = if e.exists() == Some(false) {
+        // A new column changes its table's list, a re-definition a view's or function's: facts
+        // listing a whole (one per object, few) see every later step, like absence facts.
+        let keep = if e.exists() == Some(false) || e.lists_a_whole() {
             steps[p + 1..].iter().all(|next| carry(&mut cur, next))
         } else {
             let from = changes.partition_point(|&k| k <= p);
