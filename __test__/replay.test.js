@@ -61,6 +61,18 @@ test('the replay splitter: prefixes each execution model can leave', async () =>
   assert.deepEqual(possiblePrefixes(statements, 'statements'), [0, 1, 5, 6, 7]);
   // one transaction: only nothing, everything, or what a COMMIT of the script committed
   assert.deepEqual(possiblePrefixes(statements, 'transaction'), [0, 5, 7]);
+  // a DO block that only runs DDL (PostgreSQL's PL/pgSQL parser says so) changes no data: the
+  // catalog shows what it did; anything else in one is taken as a data change
+  const dos = splitScript(
+    [
+      `DO $$ BEGIN CREATE TYPE "A" AS ENUM ('x'); EXCEPTION WHEN duplicate_object THEN NULL; END $$;`,
+      `DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'b') THEN CREATE TYPE b AS ENUM ('y'); END IF; END $$;`,
+      `DO $$ BEGIN UPDATE t SET a = 1; END $$;`,
+      `DO $$ BEGIN EXECUTE 'DROP TABLE x'; END $$;`,
+      `DO $$ DECLARE r record; BEGIN FOR r IN SELECT 1 LOOP NULL; END LOOP; END $$;`,
+    ].join('\n'),
+  ).statements;
+  assert.deepEqual(dos.map((s) => s.data), [false, false, true, true, true]);
 });
 
 test('the replay fingerprint tells apart what a migration changes, and nothing else', async () => {

@@ -21,6 +21,58 @@ const SESSION_KINDS = new Set(['VariableSetStmt', 'VariableShowStmt', 'LockStmt'
 // skipping one, can change data.
 const DATA_KINDS = new Set(['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt', 'DoStmt', 'CallStmt', 'CopyStmt', 'SelectStmt', 'ExecuteStmt', 'RefreshMatViewStmt', 'CreateTableAsStmt']);
 
+// PL/pgSQL statements that change nothing themselves (control flow, messages); `execsql` is
+// judged by the SQL it runs.
+const PLPGSQL_NEUTRAL = new Set(['PLpgSQL_stmt_block', 'PLpgSQL_stmt_if', 'PLpgSQL_stmt_raise', 'PLpgSQL_stmt_return', 'PLpgSQL_stmt_assert']);
+
+/**
+ * Whether a DO block only runs DDL (read with PostgreSQL's own PL/pgSQL parser): then what it
+ * does is in the catalog, where the fingerprints see it, and it changes no data. Anything else
+ * (DML, PERFORM, dynamic EXECUTE, loops, another language) is treated as a data change.
+ */
+function ddlOnlyDo(doStmt) {
+  const args = (doStmt.args || []).map((a) => a.DefElem || {});
+  const lang = args.find((a) => a.defname === 'language');
+  if (lang && ((lang.arg || {}).String || {}).sval !== 'plpgsql') return false;
+  const body = ((args.find((a) => a.defname === 'as') || {}).arg || {}).String;
+  if (!body || typeof body.sval !== 'string' || body.sval.includes('$pmd_do$')) return false;
+  let tree;
+  try {
+    tree = pgQuery.parsePlPgSQLSync(`CREATE FUNCTION pg_temp.pmd_do() RETURNS void LANGUAGE plpgsql AS $pmd_do$${body.sval}$pmd_do$`);
+  } catch {
+    return false;
+  }
+  let ok = true;
+  const visit = (node) => {
+    if (!ok || node === null || typeof node !== 'object') return;
+    if (Array.isArray(node)) return node.forEach(visit);
+    for (const [key, value] of Object.entries(node)) {
+      if (key.startsWith('PLpgSQL_stmt_')) {
+        if (key === 'PLpgSQL_stmt_execsql') {
+          const query = ((value.sqlstmt || {}).PLpgSQL_expr || {}).query;
+          let parsed;
+          try {
+            parsed = pgQuery.parseSync(String(query));
+          } catch {
+            ok = false;
+            return;
+          }
+          const kinds = (parsed.stmts || []).map((x) => Object.keys(x.stmt)[0]);
+          if (kinds.length === 0 || kinds.some((k) => DATA_KINDS.has(k) || SESSION_KINDS.has(k))) ok = false;
+          continue;
+        }
+        if (!PLPGSQL_NEUTRAL.has(key)) {
+          ok = false;
+          return;
+        }
+      }
+      visit(value);
+    }
+  };
+  visit(((tree.plpgsql_funcs || [])[0] || {}).PLpgSQL_function || {});
+  return ok;
+}
+
 // the parse tree's byte positions: the same statement elsewhere in a file has other ones
 const POSITION_KEYS = { has: (k) => k === 'stmt_len' || /location$|list_(start|end)$/.test(k) };
 
@@ -106,7 +158,7 @@ function splitScript(script) {
       kind,
       tag: statementTag(s.stmt),
       session: SESSION_KINDS.has(kind),
-      data: DATA_KINDS.has(kind),
+      data: DATA_KINDS.has(kind) && !(kind === 'DoStmt' && ddlOnlyDo(s.stmt.DoStmt)),
       transaction: transactionKind(s.stmt),
       shape: JSON.stringify(stripLocations(s.stmt)),
     };
