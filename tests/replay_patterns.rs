@@ -511,3 +511,27 @@ ALTER TABLE "User" ADD COLUMN "kind" "Kind";"#;
     )
     .await;
 }
+
+#[tokio::test]
+async fn primary_key_moved_to_an_index_built_beforehand() {
+    // langfuse's dataset_items_switch_pk: the new key's index is built first, then the key is
+    // swapped onto it (the index takes the constraint's name).
+    let setup = r#"CREATE TABLE "Item" ("id" TEXT NOT NULL, "projectId" TEXT NOT NULL, CONSTRAINT "Item_pkey" PRIMARY KEY ("id"));"#;
+    let script = r#"CREATE UNIQUE INDEX "Item_id_projectId_key" ON "Item"("id", "projectId");
+ALTER TABLE "Item" DROP CONSTRAINT "Item_pkey", ADD CONSTRAINT "Item_pkey" PRIMARY KEY USING INDEX "Item_id_projectId_key";
+CREATE INDEX "Item_projectId_idx" ON "Item"("projectId");"#;
+    // Without the earlier migrations the old key's columns are not known: before the script
+    // and after the swap look alike.
+    check(
+        "pk_using_index",
+        setup,
+        script,
+        &[&[0], &[1], &[0, 2], &[3]],
+    )
+    .await;
+    for k in 0..=3 {
+        let (got, _, applied) = matching_with("pk_using_index_h", setup, script, k, true).await;
+        assert_eq!(got, vec![k], "with history, after {k}");
+        assert_eq!(applied, Some(k), "with history, after {k}");
+    }
+}

@@ -195,9 +195,61 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// `[CONSTRAINT name] PRIMARY KEY | UNIQUE USING INDEX idx`: the index becomes the
+    /// constraint's, renamed to the constraint's name. False (nothing eaten) for other forms.
+    fn constraint_using_index(&mut self, schema: &str, table: &str) -> Res<bool> {
+        let start = self.pos;
+        let name = if self.eat_kw("constraint") {
+            Some(self.ident()?)
+        } else {
+            None
+        };
+        let kind = if self.eat_kws(&["primary", "key"]) {
+            ConstraintKind::PrimaryKey
+        } else if self.eat_kw("unique") {
+            ConstraintKind::Unique
+        } else {
+            self.pos = start;
+            return Ok(false);
+        };
+        if !self.eat_kws(&["using", "index"]) {
+            self.pos = start;
+            return Ok(false);
+        }
+        let index = self.ident()?;
+        while self.constraint_attribute() {}
+        // Without a name the constraint takes the index's.
+        let name = name.unwrap_or_else(|| index.clone());
+        if name != index {
+            self.steps.push(Step::Rename(Rename::Index {
+                schema: schema.to_string(),
+                from: index.clone(),
+                to: name.clone(),
+            }));
+        }
+        self.push(Expectation::ConstraintExists {
+            schema: schema.to_string(),
+            table: table.to_string(),
+            name: Some(name.clone()),
+            kind: Some(kind),
+            columns: None,
+            foreign_key: None,
+            exists: true,
+            replaces: false,
+        });
+        self.push(index_presence(schema, name.clone(), true));
+        if name != index {
+            self.push(index_presence(schema, index, false));
+        }
+        Ok(true)
+    }
+
     pub(super) fn alter_table_action(&mut self, schema: &str, table: &str) -> Res<()> {
         if self.eat_kw("add") {
             if self.at_constraint() {
+                if self.constraint_using_index(schema, table)? {
+                    return Ok(());
+                }
                 let c = self.table_constraint()?;
                 self.push_constraint(schema, table, c);
                 return Ok(());
