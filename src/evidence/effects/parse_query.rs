@@ -379,6 +379,10 @@ impl<'a> Parser<'a> {
     fn item_name(&self, item: &[Unit]) -> Option<String> {
         let n = item.len();
         let last = item.last()?;
+        // `a OPERATOR(s.+) b`: the group is an operator, not the end of an expression.
+        if item.iter().any(|u| self.unit_is_word(*u, "operator")) {
+            return None;
+        }
         // expr AS name
         if n >= 3 && self.unit_is_word(item[n - 2], "as") {
             return self.name_of(*last, true);

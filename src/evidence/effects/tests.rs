@@ -476,6 +476,9 @@ fn view_columns_are_named_like_postgresql_names_them() {
         "CREATE VIEW v (a) AS SELECT x, y FROM t",
         "CREATE VIEW v AS VALUES (1)",
         "CREATE VIEW v AS SELECT extract(epoch FROM a) FROM t",
+        "CREATE VIEW v AS SELECT a OPERATOR(pg_catalog.+) b FROM t",
+        "CREATE VIEW v AS SELECT a IS DISTINCT FROM b FROM t",
+        "CREATE VIEW v AS SELECT x COLLATE \"C\" FROM t",
     ] {
         assert_eq!(view_columns(sql), None, "{sql}");
     }
