@@ -149,7 +149,7 @@ async fn function_bodies_are_the_servers() {
         "CREATE FUNCTION f1(a integer) RETURNS integer AS $$\r\n  SELECT a + 1; -- one\n$$ LANGUAGE sql",
         "CREATE OR REPLACE FUNCTION public.f2() RETURNS trigger LANGUAGE plpgsql AS $body$ BEGIN NEW.\"updatedAt\" = now(); RETURN NEW; END; $body$",
         "CREATE FUNCTION f3(text, VARIADIC int[]) RETURNS text LANGUAGE sql IMMUTABLE AS 'SELECT ''it''''s'' || $1'",
-        "CREATE FUNCTION f4(x \"Status\" DEFAULT 'A') RETURNS \"Status\" LANGUAGE sql SET search_path = public AS E'SELECT x\\n'",
+        "CREATE FUNCTION f4(x \"Status\" DEFAULT 'A') RETURNS \"Status\" LANGUAGE sql SET search_path = public AS $f$SELECT x\n$f$",
         "CREATE PROCEDURE p5(INOUT n integer) LANGUAGE plpgsql AS $$ BEGIN n := n + 1; END $$",
     ];
     for f in functions {

@@ -89,14 +89,21 @@ impl<'a> Replay<'a> {
             let Some(h) = &weakened_to_possible(h, possible) else {
                 continue;
             };
+            let mut from = opaque
+                .get(statement)
+                .copied()
+                .flatten()
+                .map_or(0, |o| o + 1);
+            if h.lists_a_whole() {
+                // a `DROP ... CASCADE` before it may have taken part of the whole
+                if let Some(b) = (0..statement).rev().find(|&i| self.effects.is_barrier(i)) {
+                    from = from.max(b + 1);
+                }
+            }
             extra.push(PriorFact {
                 fact: h.clone(),
                 statement,
-                from: opaque
-                    .get(statement)
-                    .copied()
-                    .flatten()
-                    .map_or(0, |o| o + 1),
+                from,
             });
         }
         replay.prior.extend(extra);

@@ -256,6 +256,35 @@ pub(crate) fn carry(e: &mut Expectation, step: &Step) -> bool {
         (ColumnExists { data_type, .. }, ColumnType { .. }) if same_object => *data_type = None,
         (ColumnExists { not_null, .. }, ColumnNotNull { .. }) if same_object => *not_null = None,
         (ColumnExists { default, .. }, ColumnDefault { .. }) if same_object => *default = None,
+        // A primary key whose columns the script does not list (`USING INDEX`) makes some of
+        // its table's columns NOT NULL.
+        (
+            ColumnExists {
+                schema,
+                table,
+                not_null,
+                ..
+            },
+            ConstraintExists {
+                schema: s2,
+                table: t2,
+                kind: Some(ConstraintKind::PrimaryKey),
+                columns: None,
+                exists: true,
+                ..
+            },
+        ) if (schema.as_str(), table.as_str()) == (s2.as_str(), t2.as_str()) => *not_null = None,
+        (
+            ColumnNotNull { schema, table, .. },
+            ConstraintExists {
+                schema: s2,
+                table: t2,
+                kind: Some(ConstraintKind::PrimaryKey),
+                columns: None,
+                exists: true,
+                ..
+            },
+        ) if (schema.as_str(), table.as_str()) == (s2.as_str(), t2.as_str()) => return false,
         // A primary key makes its columns NOT NULL.
         (
             ColumnExists {

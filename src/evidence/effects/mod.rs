@@ -64,9 +64,10 @@ pub struct ScriptEffects {
     /// Per statement, as right after it ran (`replaces` set from the whole script).
     pub statements: Vec<StatementEffects>,
     steps: Vec<Result<Vec<Step>, String>>,
-    /// Per statement: unrecognised code that may change any object (DO, CALL, DDL the
-    /// recogniser does not follow), as opposed to data, session or privilege statements.
-    opaque: Vec<bool>,
+    /// Per statement: it may change objects it does not name: unrecognised code (DO, CALL, DDL
+    /// the recogniser does not follow) or a `DROP ... CASCADE` (a type's, a column's, an
+    /// extension's dependants go with it), as opposed to data, session or privilege statements.
+    barrier: Vec<bool>,
 }
 
 pub fn script_effects(script: &SplitScript, default_schema: &str) -> ScriptEffects {
@@ -95,20 +96,35 @@ pub fn script_effects(script: &SplitScript, default_schema: &str) -> ScriptEffec
             },
         })
         .collect();
-    let opaque = script
+    let barrier = script
         .statements
         .iter()
         .zip(&steps)
-        .map(|(s, r)| traits(s, r.is_ok()).kind == StatementKind::Opaque)
+        .map(|(s, r)| traits(s, r.is_ok()).kind == StatementKind::Opaque || drops_cascading(s))
         .collect();
     ScriptEffects {
         statements,
         steps,
-        opaque,
+        barrier,
     }
 }
 
+/// `DROP ... CASCADE` anywhere in the statement (`DROP TYPE`, `ALTER TABLE ... DROP COLUMN`).
+fn drops_cascading(stmt: &Statement) -> bool {
+    let words: Vec<String> = super::split::lex(&stmt.sql)
+        .iter()
+        .filter(|t| t.kind == super::split::Tok::Word)
+        .map(|t| stmt.sql[t.start..t.end].to_ascii_lowercase())
+        .collect();
+    words.iter().any(|w| w == "drop") && words.iter().any(|w| w == "cascade")
+}
+
 impl ScriptEffects {
+    /// Whether statement `i` may change objects it does not name (see `barrier`).
+    pub(crate) fn is_barrier(&self, i: usize) -> bool {
+        self.barrier.get(i).copied().unwrap_or(true)
+    }
+
     /// Per statement, its steps in order (Err: why it is unverifiable).
     pub(crate) fn steps(&self) -> &[Result<Vec<Step>, String>] {
         &self.steps
@@ -123,9 +139,9 @@ impl ScriptEffects {
         let mut flat: Vec<&Step> = Vec::new();
         let mut starts = Vec::with_capacity(applied + 1);
         let mut barriers = Vec::new();
-        for (r, opaque) in self.steps[..applied].iter().zip(&self.opaque) {
+        for (r, barrier) in self.steps[..applied].iter().zip(&self.barrier) {
             starts.push(flat.len());
-            if *opaque {
+            if *barrier {
                 barriers.push(flat.len());
             }
             flat.extend(r.iter().flatten());

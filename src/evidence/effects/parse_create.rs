@@ -243,11 +243,14 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    /// The body after `AS` of a routine defined by a string (`$$ ... $$` or `'...'`), as
-    /// `pg_proc.prosrc` keeps it; None for other definitions (`BEGIN ATOMIC`, `RETURN`, an
-    /// object file and symbol).
+    /// The body after `AS` of a routine defined by a string (`$$ ... $$` or a plain `'...'`),
+    /// as `pg_proc.prosrc` keeps it; None for other definitions (`BEGIN ATOMIC`, `RETURN`, an
+    /// object file and symbol, `LANGUAGE c` / `internal`, whose prosrc is a symbol name) and for
+    /// strings whose stored text the lexer may not reproduce byte for byte (`E''` escapes, a
+    /// string continued on the next line).
     pub(super) fn routine_body(&mut self) -> Option<String> {
         let mut body = None;
+        let mut language = None;
         while !self.at_end() {
             if self.is_punct(b'(') {
                 self.skip_group().ok()?;
@@ -256,28 +259,29 @@ impl<'a> Parser<'a> {
             if self.is_kw("return") || self.eat_kws(&["begin", "atomic"]) {
                 return None;
             }
+            if self.eat_kw("language") {
+                language = Some(self.ident().ok()?);
+                continue;
+            }
             if !self.eat_kw("as") {
                 self.pos += 1;
                 continue;
             }
             let t = self.tok(0)?.clone();
-            let text = self.text(&t);
             body = match t.kind {
                 Tok::Dollar(b) => Some(b),
-                Tok::Str(v)
-                    if text.starts_with('\'')
-                        || text.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("e'")) =>
-                {
-                    Some(v)
-                }
+                Tok::Str(v) if self.text(&t).starts_with('\'') => Some(v),
                 _ => return None,
             };
             self.pos += 1;
-            if self.is_punct(b',') {
+            if self.is_punct(b',') || matches!(self.tok(0).map(|t| &t.kind), Some(Tok::Str(_))) {
                 return None;
             }
         }
-        body
+        match language.as_deref() {
+            Some("c" | "internal") | None => None,
+            Some(_) => body,
+        }
     }
 
     pub(super) fn owner(&mut self) -> Res<Option<(String, String)>> {

@@ -357,6 +357,11 @@ impl<'a> Parser<'a> {
                 Tok::Punct(b')' | b']') => return None,
                 Tok::Word => {
                     let w = self.text(t).to_ascii_lowercase();
+                    // `a IS [NOT] DISTINCT FROM b`: not the end of the list, which is not
+                    // followed further.
+                    if w == "from" && i > 0 && word(i - 1).as_deref() == Some("distinct") {
+                        return None;
+                    }
                     let by = word(i + 1).as_deref() == Some("by");
                     if LIST_ENDS.contains(&w.as_str()) || ((w == "group" || w == "order") && by) {
                         break;
@@ -515,6 +520,8 @@ impl<'a> Parser<'a> {
             return None;
         }
         match &u.tok.kind {
+            // `U&"..."` escapes are not decoded by the lexer.
+            Tok::QuotedIdent(_) if self.text(u.tok).starts_with(['u', 'U']) => None,
             Tok::QuotedIdent(v) if !v.is_empty() => Some(truncate_ident(v.clone())),
             Tok::Word => {
                 let w = self.text(u.tok).to_ascii_lowercase();

@@ -326,8 +326,16 @@ impl<'a> Parser<'a> {
         }
         k += 2;
         loop {
-            // Only "already exists" errors: `others` would also swallow a real failure.
-            if !word(k).is_some_and(|w| w.starts_with("duplicate_")) {
+            // Only errors that say the statement's own object exists: `others` would swallow a
+            // real failure, `duplicate_table` a clash with another relation of that name (an
+            // index or a constraint's index named like a table).
+            let own = [
+                "duplicate_object",
+                "duplicate_column",
+                "duplicate_schema",
+                "duplicate_function",
+            ];
+            if !word(k).is_some_and(|w| own.contains(&w.as_str())) {
                 return opaque();
             }
             k += 1;
@@ -362,7 +370,8 @@ impl<'a> Parser<'a> {
         let Ok(steps) = statement_steps(&inner, self.default_schema) else {
             return opaque();
         };
-        if !matches!(steps.first(), Some(Step::Expect(e)) if e.exists() == Some(true)) {
+        let renames = steps.iter().any(|s| matches!(s, Step::Rename(_)));
+        if renames || !matches!(steps.first(), Some(Step::Expect(e)) if e.exists() == Some(true)) {
             return opaque();
         }
         let mark = self.steps.len();

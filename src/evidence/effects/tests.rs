@@ -479,6 +479,8 @@ fn view_columns_are_named_like_postgresql_names_them() {
         "CREATE VIEW v AS SELECT a OPERATOR(pg_catalog.+) b FROM t",
         "CREATE VIEW v AS SELECT a IS DISTINCT FROM b FROM t",
         "CREATE VIEW v AS SELECT x COLLATE \"C\" FROM t",
+        "CREATE VIEW v (p) AS SELECT x IS DISTINCT FROM 1, y FROM s",
+        "CREATE VIEW v AS SELECT y AS U&\"d\\0061ta\" FROM s",
     ] {
         assert_eq!(view_columns(sql), None, "{sql}");
     }
@@ -512,6 +514,16 @@ fn function_bodies_are_kept_as_written() {
         body("CREATE FUNCTION f(int) RETURNS int AS 'lib', 'sym' LANGUAGE c"),
         None
     );
+    // prosrc is not the string: a C or internal function's symbol; a string continued on the
+    // next line; E'' escapes are decoded by characters, PostgreSQL's by bytes.
+    for sql in [
+        "CREATE FUNCTION h() RETURNS language_handler AS '$libdir/plpgsql' LANGUAGE c",
+        "CREATE FUNCTION h() RETURNS int LANGUAGE internal AS ''",
+        "CREATE FUNCTION f() RETURNS int AS 'select 1'\n'+ 1' LANGUAGE sql",
+        "CREATE FUNCTION f() RETURNS text AS E'select ''\\xC3\\xA9''' LANGUAGE sql",
+    ] {
+        assert_eq!(body(sql), None, "{sql}");
+    }
 }
 
 #[test]
@@ -540,6 +552,34 @@ fn whole_lists_follow_the_script_and_stop_at_opaque_code() {
             "table \"public\".\"t\" has the columns \"x\", \"y\"",
         ]
     );
+    // A primary key on an index says nothing of its columns: their nullability is open.
+    let script = split_script(
+        "CREATE TABLE t (id text, n int NOT NULL);
+         CREATE UNIQUE INDEX i ON t (id);
+         ALTER TABLE t ADD CONSTRAINT t_pkey PRIMARY KEY USING INDEX i;",
+    );
+    let after = script_effects(&script, "public").after(3);
+    let columns: Vec<String> = after[0]
+        .expectations()
+        .iter()
+        .filter(|e| matches!(e, Expectation::ColumnExists { .. }))
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        columns,
+        vec![
+            "column \"public\".\"t\".\"id\" exists: text no default",
+            "column \"public\".\"t\".\"n\" exists: integer no default"
+        ]
+    );
+    // A cascading drop takes dependants the script does not name (columns of the type).
+    assert!(lists(
+        "CREATE TYPE e AS ENUM ('a');
+         CREATE TABLE t (id int, s e);
+         DROP TYPE e CASCADE;"
+    )
+    .iter()
+    .all(|l| !l.contains("columns")));
     // Procedural code may have changed anything: the lists made before it are not kept.
     assert!(lists(
         "CREATE TYPE r AS ENUM ('a');
@@ -559,7 +599,7 @@ fn do_blocks_that_create_unless_the_object_exists() {
     );
     assert_eq!(
         shown(
-            "DO $$\nBEGIN\n  -- made by hand in some environments\n  CREATE TYPE \"E\" AS ENUM ('a', 'b');\nEXCEPTION\n  WHEN duplicate_object OR duplicate_table THEN NULL;\nEND;\n$$ LANGUAGE plpgsql"
+            "DO $$\nBEGIN\n  -- made by hand in some environments\n  CREATE TYPE \"E\" AS ENUM ('a', 'b');\nEXCEPTION\n  WHEN duplicate_object OR duplicate_function THEN NULL;\nEND;\n$$ LANGUAGE plpgsql"
         ),
         vec!["type \"public\".\"E\" exists"]
     );
@@ -571,6 +611,9 @@ fn do_blocks_that_create_unless_the_object_exists() {
         "DO $$ BEGIN DROP TYPE e; EXCEPTION WHEN duplicate_object THEN null; END $$",
         "DO $$ BEGIN CREATE TYPE e AS ENUM ('a'); EXCEPTION WHEN duplicate_object THEN RAISE NOTICE 'x'; END $$",
         "DO LANGUAGE plperl $$ 1 $$",
+        // duplicate_table would also swallow a clash with another relation of the index's name
+        "DO $$ BEGIN ALTER TABLE t ADD CONSTRAINT c UNIQUE (a); EXCEPTION WHEN duplicate_table OR duplicate_object THEN null; END $$",
+        "DO $$ BEGIN ALTER TABLE t ADD CONSTRAINT c UNIQUE USING INDEX i; EXCEPTION WHEN duplicate_object THEN null; END $$",
     ] {
         assert!(reason(sql).contains("procedural"), "{sql}");
     }
