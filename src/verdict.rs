@@ -422,6 +422,7 @@ mod tests {
             kind,
             guarded,
             has_uncompared_parts: false,
+            idempotent: false,
         }
     }
 

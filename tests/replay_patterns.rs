@@ -10,7 +10,7 @@ use prisma_migrate_doctor::evidence::catalog::{
     load_scoped, names_named, observe, schemas_named, Observed,
 };
 use prisma_migrate_doctor::evidence::effects::{script_effects, StatementEffects};
-use prisma_migrate_doctor::evidence::kind::traits;
+use prisma_migrate_doctor::evidence::kind::traits_of;
 use prisma_migrate_doctor::evidence::matching::scan;
 use prisma_migrate_doctor::evidence::replay::Replay;
 use prisma_migrate_doctor::evidence::split::split_script;
@@ -61,7 +61,7 @@ async fn matching_with(
         .statements
         .iter()
         .zip(&effects.statements)
-        .map(|(s, e)| traits(s, matches!(e, StatementEffects::Verifiable(_))))
+        .map(|(s, e)| traits_of(s, e))
         .collect();
     let earlier_split = split_script(setup);
     let earlier = script_effects(&earlier_split, "public");
@@ -534,4 +534,26 @@ CREATE INDEX "Item_projectId_idx" ON "Item"("projectId");"#;
         assert_eq!(got, vec![k], "with history, after {k}");
         assert_eq!(applied, Some(k), "with history, after {k}");
     }
+}
+
+#[tokio::test]
+async fn default_set_again_by_a_later_migration() {
+    // formbricks' set_response_updated_at_default: an earlier migration already set the same
+    // default, so the script changes nothing. Running it again or skipping it is harmless: the
+    // answer is decided, not unknown.
+    let setup = r#"CREATE TABLE "Response" ("id" TEXT NOT NULL, "updated_at" TIMESTAMP(3) NOT NULL);
+ALTER TABLE "Response" ALTER COLUMN "updated_at" SET DEFAULT CURRENT_TIMESTAMP;"#;
+    let script =
+        r#"ALTER TABLE "Response" ALTER COLUMN "updated_at" SET DEFAULT CURRENT_TIMESTAMP;"#;
+    for k in 0..=1 {
+        let (got, verdict, _) = matching_with("default_again", setup, script, k, true).await;
+        assert_eq!(got, vec![0, 1], "after {k}");
+        assert_eq!(verdict, Verdict::FullyApplied, "after {k}");
+    }
+    // With a data change after it, the same ambiguity is not harmless any more.
+    let script = r#"ALTER TABLE "Response" ALTER COLUMN "updated_at" SET DEFAULT CURRENT_TIMESTAMP;
+UPDATE "Response" SET "updated_at" = now();"#;
+    let (got, verdict, _) = matching_with("default_again_data", setup, script, 2, true).await;
+    assert_eq!(got, vec![0, 1, 2]);
+    assert_eq!(verdict, Verdict::Unknown);
 }

@@ -206,9 +206,7 @@ fn finish(
                     .statements
                     .iter()
                     .zip(&effects.statements)
-                    .map(|(stmt, eff)| {
-                        kind::traits(stmt, matches!(eff, StatementEffects::Verifiable(_)))
-                    })
+                    .map(|(stmt, eff)| kind::traits_of(stmt, eff))
                     .collect();
                 let history = histories.get(i).map(Vec::as_slice).unwrap_or_default();
                 let plain = Replay::new(effects, &traits);

@@ -2,6 +2,7 @@
 //! we model, whether running it twice is harmless, whether skipping it is. Read with the
 //! splitter's own lexer, so quoted identifiers and strings never match a keyword.
 
+use super::effects::{Expectation, StatementEffects};
 use super::split::{lex, Statement, Tok};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,6 +30,10 @@ pub struct StatementTraits {
     /// Parts of its effect that are recognised but not compared (a view's query, a function's
     /// body, a CHECK expression, a partial index's predicate, an enum value's position).
     pub has_uncompared_parts: bool,
+    /// It only sets properties to given values (`ALTER COLUMN ... SET DEFAULT / DROP DEFAULT /
+    /// SET NOT NULL / DROP NOT NULL`, `COMMENT ON`, `OWNED BY`, `VALIDATE CONSTRAINT`): running
+    /// it again changes nothing.
+    pub idempotent: bool,
 }
 
 impl StatementTraits {
@@ -36,7 +41,7 @@ impl StatementTraits {
     pub fn rerun_safe(&self) -> bool {
         match self.kind {
             StatementKind::Inert | StatementKind::Privilege => true,
-            StatementKind::Modelled => self.guarded,
+            StatementKind::Modelled => self.guarded || self.idempotent,
             StatementKind::Data | StatementKind::Opaque => false,
         }
     }
@@ -110,7 +115,27 @@ pub fn traits(stmt: &Statement, modelled: bool) -> StatementTraits {
         guarded,
         has_uncompared_parts: kind == StatementKind::Modelled
             && words.iter().any(|w| uncompared_word(w)),
+        idempotent: false,
     }
+}
+
+/// `traits`, with what the statement's modelled effects add (`idempotent`).
+pub fn traits_of(stmt: &Statement, effects: &StatementEffects) -> StatementTraits {
+    let mut t = traits(stmt, matches!(effects, StatementEffects::Verifiable(_)));
+    let facts = effects.expectations();
+    t.idempotent = t.kind == StatementKind::Modelled
+        && !facts.is_empty()
+        && facts.iter().all(|e| {
+            matches!(
+                e,
+                Expectation::ColumnDefault { .. }
+                    | Expectation::ColumnNotNull { .. }
+                    | Expectation::CommentEquals { .. }
+                    | Expectation::SequenceOwnedBy { .. }
+                    | Expectation::ConstraintValidated { .. }
+            )
+        });
+    t
 }
 
 /// The statement's keywords and unquoted names, lower-cased, comments left out.
