@@ -121,6 +121,12 @@ export interface DoctorOptions {
    * own `@prisma/config`); explicit options win over it.
    */
   prismaConfig?: PrismaConfigInput
+  /**
+   * diagnose(): keep the (plaintext) connection open for 5 seconds so that a next call with
+   * the same settings starts on it. Default false: a kept session would make `DROP DATABASE`
+   * or `CREATE DATABASE ... TEMPLATE` of that database wait, then fail, meanwhile.
+   */
+  keepConnection?: boolean
 }
 
 /** What the live catalog says about one statement of a failed migration. */

@@ -234,6 +234,39 @@ describe('the main server (no TLS): sockets, IPv6, SNI, error codes', () => {
     assert.ok(err.message.includes(`[::1]:${port}`), err.message)
   })
 
+  it('diagnose() leaves no session behind unless keepConnection asks it to', async () => {
+    const sessions = async (app) => {
+      const c = new (require('pg').Client)({ connectionString: mainUrl() })
+      await c.connect()
+      try {
+        const r = await c.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1', [app])
+        return r.rows[0].n
+      } finally {
+        await c.end()
+      }
+    }
+    // The server sees a closed connection a moment after the client closes it.
+    const settled = async (app, want) => {
+      let n
+      for (let i = 0; i < 50; i++) {
+        n = await sessions(app)
+        if (n === want) return n
+        await new Promise((r) => setTimeout(r, 20))
+      }
+      return n
+    }
+    const app = `pmd-keep-${process.pid}`
+    await doctor.diagnose({ url: mainUrl({ application_name: app }), cwd: project.dir })
+    // nothing kept: DROP DATABASE or CREATE DATABASE ... TEMPLATE of it need not wait
+    assert.equal(await settled(app, 0), 0)
+    const kept = `${app}-kept`
+    const opts = { url: mainUrl({ application_name: kept }), cwd: project.dir, keepConnection: true }
+    await doctor.diagnose(opts)
+    assert.equal(await sessions(kept), 1)
+    await doctor.diagnose(opts)
+    assert.equal(await sessions(kept), 1, 'the second call starts on the kept session')
+  })
+
   it('SNI is sent for host names, not for IP addresses', async () => {
     const proxy = await tlsSupport.startTlsProxy({ upstreamHost: main.host, upstreamPort: main.port, ...certs.server })
     try {

@@ -63,8 +63,9 @@ function freshUrl(url, i) {
 }
 
 /**
- * diagnose() against the warm engine, interleaved: as an app calls it again (the connection the
- * previous call kept, see README "Benchmarks"), and on a new connection each call.
+ * diagnose() against the warm engine, interleaved: as an app calls it again with
+ * `keepConnection: true` (the connection the previous call kept, see README "Benchmarks"), and
+ * on a new connection each call (the default).
  */
 async function inProcess(ds, iterations) {
   const migrationsDir = path.join(ds.project.dir, 'prisma', 'migrations')
@@ -72,7 +73,7 @@ async function inProcess(ds, iterations) {
   try {
     const list = await readMigrationsList(migrationsDir)
     const call = () => engine._run('diagnoseMigrationHistory', { migrationsList: list, optInToShadowDatabase: false, filters: FILTERS })
-    const opts = { url: ds.url, cwd: ds.project.dir }
+    const opts = { url: ds.url, cwd: ds.project.dir, keepConnection: true }
     const first = await doctor.diagnose(opts)
     if (!first.blocked || first.failed.length !== 1 || first.failed[0].statements.length === 0) {
       throw new Error(`${ds.label}: expected one failed migration with its evidence`)
@@ -84,7 +85,7 @@ async function inProcess(ds, iterations) {
       await doctor.diagnose(opts)
       s.doctor.push(ms(t))
       t = process.hrtime.bigint()
-      await doctor.diagnose({ ...opts, url: freshUrl(ds.url, i) })
+      await doctor.diagnose({ ...opts, url: freshUrl(ds.url, i), keepConnection: false })
       s.fresh.push(ms(t))
       t = process.hrtime.bigint()
       await call()
@@ -196,7 +197,7 @@ async function main() {
       out('Real history: none given, so only synthetic histories below (pass `--real DIR` or set `PMD_BENCH_REAL` to a project\'s migrations folder; README "Benchmarks" says how to get trigger.dev\'s).')
     }
     out()
-    out('`diagnose()` (full evidence: files, checksums, ledger, catalog, cause, verdict) against the real engine\'s warm `diagnoseMigrationHistory` (engine open, pool connected), interleaved, medians. `diagnose()` called again, as an app or a loop does, starts on the connection the previous call kept (plaintext sessions, 5 s); the next column opens a new connection each call (a new server backend, its catalog caches cold):')
+    out('`diagnose()` (full evidence: files, checksums, ledger, catalog, cause, verdict) against the real engine\'s warm `diagnoseMigrationHistory` (engine open, pool connected), interleaved, medians. `diagnose({ keepConnection: true })` called again, as an app or a loop does, starts on the connection the previous call kept (plaintext sessions, 5 s); the next column opens a new connection each call (a new server backend, its catalog caches cold):')
     out()
     out('| history | migrations | failed statements | `diagnose()` ms | engine call ms | ratio | `diagnose()`, new connection, ms | ratio | engine + reading the folder (as the CLI does) ms | ratio |')
     out('|---|---|---|---|---|---|---|---|---|---|')

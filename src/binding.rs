@@ -36,6 +36,10 @@ pub struct DoctorOptions {
     /// A loaded Prisma config file (filled in by the JS wrapper, lib/config.js, from the project's
     /// own `@prisma/config`); explicit options win over it.
     pub prisma_config: Option<crate::project::PrismaConfigInput>,
+    /// diagnose(): keep the (plaintext) connection open for 5 seconds so that a next call with
+    /// the same settings starts on it. Default false: a kept session would make `DROP DATABASE`
+    /// or `CREATE DATABASE ... TEMPLATE` of that database wait, then fail, meanwhile.
+    pub keep_connection: Option<bool>,
 }
 
 /// Options of `resolve()`: the DoctorOptions plus what to resolve.
@@ -137,8 +141,16 @@ fn to_napi_error(err: DoctorError) -> Error {
 #[napi]
 pub async fn diagnose(options: Option<DoctorOptions>) -> Result<Diagnosis> {
     let o = options.unwrap_or_default();
+    let keep = o.keep_connection.unwrap_or(false);
     let options = core_options!(o, false);
-    run(async move { crate::diagnose::diagnose_reusing(&options).await }).await
+    run(async move {
+        if keep {
+            crate::diagnose::diagnose_reusing(&options).await
+        } else {
+            crate::diagnose::diagnose(&options).await
+        }
+    })
+    .await
 }
 
 /// Marks a migration applied or rolled back exactly as `prisma migrate resolve` does, under
