@@ -14,7 +14,10 @@ const assert = require('node:assert/strict')
 const fs = require('node:fs')
 const path = require('node:path')
 const doctor = require('prisma-migrate-doctor')
+const { spawnSync } = require('node:child_process')
 const { setup } = require('./support/scenario')
+
+const CLI = path.join(__dirname, '..', 'bin', 'prisma-migrate-doctor.js')
 
 const M1 = '20240101000000_init'
 const M2 = '20240102000000_change'
@@ -84,6 +87,11 @@ test('deployed by Prisma 6 (one transaction): not applied; heal retries; deploy 
     const f = only(await doctor.diagnose(ctx.options({ prismaVersion: '6.19.3' })))
     assert.equal(f.execution, 'all-or-nothing')
     assert.match(f.executionSource, /prismaVersion option \(6\.19\.3\)/)
+    // the CLI's --prisma-version is the same option
+    const viaCli = spawnSync(process.execPath, [CLI, 'diagnose', '--json', '--prisma-version', '6.19.3', '--url', ctx.url, '--cwd', ctx.project.dir], { encoding: 'utf8' })
+    assert.equal(viaCli.status, 1, viaCli.stderr)
+    const g = JSON.parse(viaCli.stdout).failed[0]
+    assert.deepEqual([g.execution, g.executionSource, g.verdict], [f.execution, f.executionSource, 'not-applied'])
     assert.equal(f.verdict, 'not-applied')
     assert.equal(f.appliedStatements, 0)
     assert.deepEqual(f.matchingPrefixes, [0])

@@ -27,6 +27,8 @@ Options:
   --allow-pooler                resolve/heal: write even through a pooler URL (session-mode poolers only)
   --lock-timeout MS             How long to wait for Prisma's advisory lock (default 10000)
   --connect-timeout MS          Connection timeout (default: the URL's connect_timeout, else 5000)
+  --prisma-version VERSION      The Prisma version that ran \`migrate deploy\` (e.g. 6.19.3, 7.10.1): how the failed
+                                script ran (default: the one installed under --cwd; deploy: the CLI it runs)
   --json                        Print one JSON document on stdout
   --if-configured               For install hooks: no URL or no reachable server -> one line, exit 0
   --strict                      Keep configuration/connection failures fatal (default)
@@ -72,6 +74,7 @@ function parse(argv) {
       allow: { type: 'string' },
       'lock-timeout': { type: 'string' },
       'connect-timeout': { type: 'string' },
+      'prisma-version': { type: 'string' },
       json: { type: 'boolean', default: false },
       'if-configured': { type: 'boolean', default: false },
       'allow-pooler': { type: 'boolean', default: false },
@@ -126,6 +129,7 @@ function options(values) {
   if (lock !== undefined) opts.lockTimeoutMs = lock
   const connect = milliseconds(values['connect-timeout'], '--connect-timeout')
   if (connect !== undefined) opts.connectTimeoutMs = connect
+  if (values['prisma-version'] !== undefined) opts.prismaVersion = values['prisma-version']
   return opts
 }
 
@@ -213,9 +217,9 @@ async function deploy(doctor, { allow, ...opts }, values, { stdout, stderr, c })
   const root = opts.cwd ?? process.cwd()
   const cli = findPrismaCli(root, values.prisma)
   const prismaVersion = prismaCliVersion(cli.file)
+  // The CLI that runs the deploy says how it runs a script (unless --prisma-version says otherwise).
   const doctorOpts = { ...opts }
-  // TODO(issue 7): pass the CLI's version once DoctorOptions has `prismaVersion`:
-  // if (prismaVersion) doctorOpts.prismaVersion = prismaVersion
+  if (prismaVersion && doctorOpts.prismaVersion === undefined) doctorOpts.prismaVersion = prismaVersion
   const report = { command: 'deploy', prismaCli: { path: cli.file, version: prismaVersion } }
   const say = (line) => stderr.write(`prisma-migrate-doctor: ${line}\n`)
 
