@@ -101,6 +101,29 @@ async fn check_facts(db: &TestDb, script: &str) -> Vec<(Expectation, Observed)> 
         .collect()
 }
 
+/// Whether each `FunctionComment` fact of `script` holds on the server.
+async fn check_comment(db: &TestDb, script: &str) -> Vec<bool> {
+    let split = split_script(script);
+    let effects = script_effects(&split, "public");
+    let all = || {
+        effects
+            .statements
+            .iter()
+            .flat_map(StatementEffects::expectations)
+    };
+    let snapshot = load_scoped(
+        &db.client,
+        &schemas_named(all(), "public"),
+        Some(&names_named(all())),
+    )
+    .await
+    .unwrap();
+    all()
+        .filter(|e| matches!(e, Expectation::FunctionComment { .. }))
+        .map(|e| observe(e, &snapshot) == Observed::Present)
+        .collect()
+}
+
 #[tokio::test]
 async fn view_column_names_are_the_servers() {
     let db = TestDb::new("view_names").await;
@@ -161,6 +184,26 @@ async fn function_bodies_are_the_servers() {
         assert_eq!(facts.len(), 1, "{f}: {facts:?}");
         assert_eq!(facts[0].1, Observed::Present, "{f}: {}", facts[0].0);
     }
+    // Comments on routines, by their argument types.
+    for (sql, holds) in [
+        ("COMMENT ON FUNCTION f1(integer) IS 'adds one'", true),
+        (
+            "COMMENT ON FUNCTION public.f3(text, VARIADIC integer[]) IS 'quotes'",
+            true,
+        ),
+        ("COMMENT ON PROCEDURE p5(INOUT n integer) IS 'counts'", true),
+    ] {
+        db.client
+            .batch_execute(sql)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e:?}"));
+        let facts = check_comment(&db, sql).await;
+        assert_eq!(facts, vec![holds], "{sql}");
+    }
+    let other = check_comment(&db, "COMMENT ON FUNCTION f1(integer) IS 'adds two'").await;
+    assert_eq!(other, vec![false]);
+    let none = check_comment(&db, "COMMENT ON FUNCTION f2() IS NULL").await;
+    assert_eq!(none, vec![true]);
     let facts = check_facts(
         &db,
         "CREATE OR REPLACE FUNCTION f1(a integer) RETURNS integer AS $$ SELECT a + 2 $$ LANGUAGE sql",

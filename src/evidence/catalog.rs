@@ -38,6 +38,7 @@ struct Function {
     args: Vec<TypeInfo>,
     /// `prosrc`
     body: String,
+    comment: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -216,7 +217,8 @@ SELECT n.nspname::text, ic.relname::text, tc.relname::text, i.indisunique, am.am
 fn functions_sql() -> String {
     format!(
         "SELECT n.nspname::text, p.proname::text,
-       coalesce(a.fmt, '{{}}'), coalesce(a.sch, '{{}}'), coalesce(a.nam, '{{}}'), p.prosrc
+       coalesce(a.fmt, '{{}}'), coalesce(a.sch, '{{}}'), coalesce(a.nam, '{{}}'), p.prosrc,
+       obj_description(p.oid, 'pg_proc')
   FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
   LEFT JOIN LATERAL (
     SELECT array_agg(format_type(t.oid, NULL) ORDER BY k.ord) AS fmt,
@@ -366,7 +368,11 @@ pub async fn load_scoped(
         snap.functions
             .entry((row.get(0), row.get(1)))
             .or_default()
-            .push(Function { args, body });
+            .push(Function {
+                args,
+                body,
+                comment: row.get::<_, Option<String>>(6).filter(|c| !c.is_empty()),
+            });
     }
     Ok(snap)
 }
@@ -400,6 +406,7 @@ pub fn names_named<'a>(expectations: impl IntoIterator<Item = &'a Expectation>) 
             | TypeExists { name, .. }
             | FunctionExists { name, .. }
             | FunctionBody { name, .. }
+            | FunctionComment { name, .. }
             | RelationColumns { name, .. } => add(name),
             SequenceOwnedBy { name, owner, .. } => {
                 add(name);
@@ -1037,6 +1044,21 @@ pub fn observe(exp: &Expectation, snap: &CatalogSnapshot) -> Observed {
                     arg_types.join(", "),
                     excerpt(&f.body, 60)
                 )),
+            }
+        }
+        FunctionComment {
+            schema,
+            name,
+            arg_types,
+            comment,
+        } => {
+            let overload = snap
+                .functions
+                .get(&key2(schema, name))
+                .and_then(|o| o.iter().find(|f| same_args(arg_types, &f.args)));
+            match overload {
+                Some(f) => presence(f.comment == *comment),
+                None => Observed::Absent,
             }
         }
         RelationColumns {

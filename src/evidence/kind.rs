@@ -131,6 +131,7 @@ pub fn traits_of(stmt: &Statement, effects: &StatementEffects) -> StatementTrait
                 Expectation::ColumnDefault { .. }
                     | Expectation::ColumnNotNull { .. }
                     | Expectation::CommentEquals { .. }
+                    | Expectation::FunctionComment { .. }
                     | Expectation::SequenceOwnedBy { .. }
                     | Expectation::ConstraintValidated { .. }
             )

@@ -199,6 +199,7 @@ pub(crate) fn carry(e: &mut Expectation, step: &Step) -> bool {
         | (CommentEquals { .. }, CommentEquals { .. })
         | (ConstraintValidated { .. }, ConstraintValidated { .. })
         | (FunctionBody { .. }, FunctionBody { .. })
+        | (FunctionComment { .. }, FunctionComment { .. })
         | (RelationColumns { .. }, RelationColumns { .. })
             if same_object =>
         {
@@ -492,6 +493,9 @@ pub(crate) fn apply_rename(e: &mut Expectation, r: &Rename) {
                     ..
                 }
                 | FunctionBody {
+                    arg_types: args, ..
+                }
+                | FunctionComment {
                     arg_types: args, ..
                 } => args.iter_mut().for_each(retype),
                 _ => {}

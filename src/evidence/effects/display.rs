@@ -302,6 +302,26 @@ impl fmt::Display for Expectation {
                 arg_types.join(", "),
                 excerpt(body, 60)
             ),
+            FunctionComment {
+                schema,
+                name,
+                arg_types,
+                comment,
+            } => match comment {
+                Some(c) => write!(
+                    f,
+                    "function {}({}) has the comment '{}'",
+                    q(schema, name),
+                    arg_types.join(", "),
+                    excerpt(c, 60)
+                ),
+                None => write!(
+                    f,
+                    "function {}({}) has no comment",
+                    q(schema, name),
+                    arg_types.join(", ")
+                ),
+            },
             RelationColumns {
                 kind,
                 schema,

@@ -185,6 +185,13 @@ pub enum Expectation {
         arg_types: Vec<String>,
         body: String,
     },
+    /// The comment on a function or procedure (`COMMENT ON FUNCTION`); None: no comment.
+    FunctionComment {
+        schema: String,
+        name: String,
+        arg_types: Vec<String>,
+        comment: Option<String>,
+    },
     /// The output columns of a view or materialized view, by name and in order: what its query
     /// names them (or its column list), read from `pg_attribute`.
     RelationColumns {
@@ -326,6 +333,7 @@ impl Expectation {
             | EnumValuesExactly { schema, .. }
             | FunctionExists { schema, .. }
             | FunctionBody { schema, .. }
+            | FunctionComment { schema, .. }
             | RelationColumns { schema, .. }
             | TriggerExists { schema, .. }
             | CommentEquals { schema, .. } => Some(schema),
@@ -382,9 +390,9 @@ impl Expectation {
                 value,
                 ..
             } => Obj::EnumValue(schema, type_name, value),
-            FunctionExists { schema, name, .. } | FunctionBody { schema, name, .. } => {
-                Obj::Function(schema, name)
-            }
+            FunctionExists { schema, name, .. }
+            | FunctionBody { schema, name, .. }
+            | FunctionComment { schema, name, .. } => Obj::Function(schema, name),
             RelationColumns {
                 kind, schema, name, ..
             } => Obj::Relation(*kind, schema, name),
@@ -570,6 +578,7 @@ pub(crate) fn set_existence(e: &mut Expectation, value: bool) {
         }
         EnumValuesExactly { .. }
         | FunctionBody { .. }
+        | FunctionComment { .. }
         | RelationColumns { .. }
         | ColumnType { .. }
         | ColumnNotNull { .. }

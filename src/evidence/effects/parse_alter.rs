@@ -439,8 +439,40 @@ impl<'a> Parser<'a> {
         self.expect_end()
     }
 
+    /// `IS 'text' | NULL` up to the end; an empty comment removes it, like NULL.
+    fn comment_text(&mut self) -> Res<Option<String>> {
+        self.expect_kw("is")?;
+        let comment = if self.eat_kw("null") {
+            None
+        } else {
+            Some(self.string()?)
+        };
+        self.expect_end()?;
+        Ok(comment.filter(|c| !c.is_empty()))
+    }
+
     pub(super) fn comment(&mut self) -> Res<()> {
         self.expect_kw("on")?;
+        if self.eat_any(&["function", "procedure", "routine"]) {
+            let (schema, name) = self.object()?;
+            if !self.is_punct(b'(') {
+                return Err(
+                    "a routine's comment without its argument types: which overload is not said"
+                        .into(),
+                );
+            }
+            let Some(arg_types) = self.routine_args()? else {
+                return Err("a routine's argument types that are not recognised".into());
+            };
+            let comment = self.comment_text()?;
+            self.push(Expectation::FunctionComment {
+                schema,
+                name,
+                arg_types,
+                comment,
+            });
+            return Ok(());
+        }
         let (schema, relation, column) = if self.eat_kw("column") {
             let first = self.ident()?;
             self.expect_punct(b'.')?;
@@ -459,17 +491,9 @@ impl<'a> Parser<'a> {
             let (schema, name) = self.object()?;
             (schema, name, None)
         } else {
-            return Err("only comments on relations and columns are modelled".into());
+            return Err("only comments on relations, columns and routines are modelled".into());
         };
-        self.expect_kw("is")?;
-        let comment = if self.eat_kw("null") {
-            None
-        } else {
-            Some(self.string()?)
-        };
-        self.expect_end()?;
-        // An empty comment removes it, like NULL.
-        let comment = comment.filter(|c| !c.is_empty());
+        let comment = self.comment_text()?;
         self.push(Expectation::CommentEquals {
             schema,
             relation,
