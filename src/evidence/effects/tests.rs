@@ -158,7 +158,10 @@ fn statements_that_cannot_be_verified_say_why() {
         ("CREATE SCHEMA AUTHORIZATION bob", "role"),
         ("CREATE SCHEMA s CREATE TABLE t (x int)", "embedded"),
         ("COMMENT ON FUNCTION f IS 'x'", "which overload"),
-        ("COMMENT ON TYPE t IS 'x'", "relations, columns and routines"),
+        (
+            "COMMENT ON TYPE t IS 'x'",
+            "relations, columns and routines",
+        ),
         ("CREATE POLICY p ON t USING (true)", "`CREATE POLICY`"),
         ("VACUUM t", "`VACUUM`"),
         ("REFRESH MATERIALIZED VIEW v", "`REFRESH`"),
