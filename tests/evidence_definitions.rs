@@ -74,7 +74,12 @@ const VIEWS: &[(&str, bool)] = &[
     ("CREATE VIEW n8 AS VALUES (1, 2)", false),
 ];
 
-async fn check_facts(db: &TestDb, script: &str) -> Vec<(Expectation, Observed)> {
+/// The facts of `script` that `keep` selects, each with what the server shows.
+async fn observed(
+    db: &TestDb,
+    script: &str,
+    keep: fn(&Expectation) -> bool,
+) -> Vec<(Expectation, Observed)> {
     let split = split_script(script);
     let effects = script_effects(&split, "public");
     let all = || {
@@ -91,37 +96,30 @@ async fn check_facts(db: &TestDb, script: &str) -> Vec<(Expectation, Observed)> 
     .await
     .unwrap();
     all()
-        .filter(|e| {
-            matches!(
-                e,
-                Expectation::RelationColumns { .. } | Expectation::FunctionBody { .. }
-            )
-        })
+        .filter(|e| keep(e))
         .map(|e| (e.clone(), observe(e, &snapshot)))
         .collect()
 }
 
+async fn check_facts(db: &TestDb, script: &str) -> Vec<(Expectation, Observed)> {
+    observed(db, script, |e| {
+        matches!(
+            e,
+            Expectation::RelationColumns { .. } | Expectation::FunctionBody { .. }
+        )
+    })
+    .await
+}
+
 /// Whether each `FunctionComment` fact of `script` holds on the server.
 async fn check_comment(db: &TestDb, script: &str) -> Vec<bool> {
-    let split = split_script(script);
-    let effects = script_effects(&split, "public");
-    let all = || {
-        effects
-            .statements
-            .iter()
-            .flat_map(StatementEffects::expectations)
-    };
-    let snapshot = load_scoped(
-        &db.client,
-        &schemas_named(all(), "public"),
-        Some(&names_named(all())),
-    )
+    observed(db, script, |e| {
+        matches!(e, Expectation::FunctionComment { .. })
+    })
     .await
-    .unwrap();
-    all()
-        .filter(|e| matches!(e, Expectation::FunctionComment { .. }))
-        .map(|e| observe(e, &snapshot) == Observed::Present)
-        .collect()
+    .into_iter()
+    .map(|(_, o)| o == Observed::Present)
+    .collect()
 }
 
 #[tokio::test]

@@ -479,6 +479,18 @@ pub fn schemas_named<'a>(
     out
 }
 
+/// The overload of `schema.name` with exactly these argument types.
+fn overload<'s>(
+    snap: &'s CatalogSnapshot,
+    schema: &str,
+    name: &str,
+    arg_types: &[String],
+) -> Option<&'s Function> {
+    snap.functions
+        .get(&(schema.to_string(), name.to_string()))
+        .and_then(|o| o.iter().find(|f| same_args(arg_types, &f.args)))
+}
+
 fn same_args(want: &[String], got: &[TypeInfo]) -> bool {
     want.len() == got.len() && want.iter().zip(got).all(|(w, a)| type_matches(w, a))
 }
@@ -1030,37 +1042,25 @@ pub fn observe(exp: &Expectation, snap: &CatalogSnapshot) -> Observed {
             name,
             arg_types,
             body,
-        } => {
-            let overload = snap
-                .functions
-                .get(&key2(schema, name))
-                .and_then(|o| o.iter().find(|f| same_args(arg_types, &f.args)));
-            match overload {
-                None => Observed::Absent,
-                Some(f) if f.body == *body => Observed::Present,
-                Some(f) => conflicting(format!(
-                    "function {}({}) has another body: `{}`",
-                    quote(name),
-                    arg_types.join(", "),
-                    excerpt(&f.body, 60)
-                )),
-            }
-        }
+        } => match overload(snap, schema, name, arg_types) {
+            None => Observed::Absent,
+            Some(f) if f.body == *body => Observed::Present,
+            Some(f) => conflicting(format!(
+                "function {}({}) has another body: `{}`",
+                quote(name),
+                arg_types.join(", "),
+                excerpt(&f.body, 60)
+            )),
+        },
         FunctionComment {
             schema,
             name,
             arg_types,
             comment,
-        } => {
-            let overload = snap
-                .functions
-                .get(&key2(schema, name))
-                .and_then(|o| o.iter().find(|f| same_args(arg_types, &f.args)));
-            match overload {
-                Some(f) => presence(f.comment == *comment),
-                None => Observed::Absent,
-            }
-        }
+        } => match overload(snap, schema, name, arg_types) {
+            Some(f) => presence(f.comment == *comment),
+            None => Observed::Absent,
+        },
         RelationColumns {
             kind,
             schema,

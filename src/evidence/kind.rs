@@ -140,7 +140,7 @@ pub fn traits_of(stmt: &Statement, effects: &StatementEffects) -> StatementTrait
 }
 
 /// The statement's keywords and unquoted names, lower-cased, comments left out.
-fn words(sql: &str) -> Vec<String> {
+pub(crate) fn words(sql: &str) -> Vec<String> {
     lex(sql)
         .iter()
         .filter(|t| t.kind == Tok::Word)

@@ -18,7 +18,7 @@ mod parser;
 #[cfg(test)]
 mod tests;
 
-use super::kind::{traits, StatementKind};
+use super::kind::{traits, words, StatementKind};
 use super::split::{SplitScript, Statement};
 
 pub(crate) use carry::{apply_rename, carry, removes, Rename, Step};
@@ -111,11 +111,7 @@ pub fn script_effects(script: &SplitScript, default_schema: &str) -> ScriptEffec
 
 /// `DROP ... CASCADE` anywhere in the statement (`DROP TYPE`, `ALTER TABLE ... DROP COLUMN`).
 fn drops_cascading(stmt: &Statement) -> bool {
-    let words: Vec<String> = super::split::lex(&stmt.sql)
-        .iter()
-        .filter(|t| t.kind == super::split::Tok::Word)
-        .map(|t| stmt.sql[t.start..t.end].to_ascii_lowercase())
-        .collect();
+    let words = words(&stmt.sql);
     words.iter().any(|w| w == "drop") && words.iter().any(|w| w == "cascade")
 }
 
